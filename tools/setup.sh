@@ -16,7 +16,7 @@ PACKAGES=(
   build-essential g++ clang meson ninja-build pkg-config python3-pyelftools
   libdpdk-dev dpdk libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libgmock-dev
-  libssl-dev libpcap-dev libclang-rt-14-dev
+  libssl-dev libpcap-dev libclang-rt-14-dev nlohmann-json3-dev
   # tests and interop peers
   tshark python3-scapy xl2tpd l2tpns freeradius freeradius-utils
   iproute2 iputils-ping tcpdump valgrind procps util-linux psmisc
