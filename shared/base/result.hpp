@@ -9,6 +9,7 @@
 namespace l2tpx {
 
 template <typename E> struct unexpected {
+	constexpr unexpected(E e) : error(e) {} // clang 14 has no CTAD for aggregates
 	E error;
 };
 template <typename E> unexpected(E) -> unexpected<E>;
