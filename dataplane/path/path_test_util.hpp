@@ -1,0 +1,79 @@
+// Test support for the packet paths (not linked into the dataplane): EAL start-up for
+// test binaries, mbufs from byte vectors, and a self-contained tables_view with owned
+// session arrays, LPM tables and a punt ring.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dataplane/path/path.hpp"
+#include "dataplane/path/session_build.hpp"
+
+struct rte_mempool;
+
+namespace l2tpx::dp::test {
+
+// rte_eal_init with --no-huge -m 256 --no-pci --file-prefix l2tpx-dppath-test-<name>
+// --log-level=*:error. Returns false (and prints why) on failure.
+bool init_eal(const char *name);
+
+rte_mempool *pool();
+
+// An mbuf holding `bytes` received on `port`; with seg_size > 0 the data is split into a
+// chain of segments of at most seg_size bytes. nullptr if the pool is empty.
+rte_mbuf *make_mbuf(std::span<const uint8_t> bytes, uint16_t port = 0, uint16_t seg_size = 0);
+std::vector<uint8_t> bytes_of(const rte_mbuf *m);
+
+class test_tables {
+public:
+	// Each rte_lpm takes 64 MiB (tbl24): pass routes = false for a second live instance.
+	explicit test_tables(uint32_t capacity = 1u << 16, uint32_t punt_ring_size = 256, bool routes = true);
+	~test_tables();
+	test_tables(const test_tables &) = delete;
+	test_tables &operator=(const test_tables &) = delete;
+
+	// Installs a session at its ID-derived index; returns the index (no_session on error).
+	uint32_t add_session(const session_params &p);
+	bool add_route_v4(uint32_t prefix_host_order, uint8_t len, uint32_t session_index);
+	bool add_route_v6(const uint8_t prefix[16], uint8_t len, uint32_t session_index);
+	// Adds a neighbour; returns its index.
+	uint32_t add_neighbour(const neighbour &n);
+	void map_attachment(uint8_t slot, uint16_t vlan_or_untagged, uint32_t session_index);
+	void set_port(uint16_t port, port_role role, uint16_t mtu = 0, uint8_t attach_slot = 0);
+
+	tables_view &view() { return view_; }
+	path_counters &counters() { return counters_; }
+	session_stats *stats() { return stats_.data(); }
+	session_seq *seq() { return seq_.data(); }
+	session *sessions() { return sessions_.data(); }
+	path_ctx ctx() { return {&view_, &counters_, stats_.data()}; }
+	rte_ring *punt_ring() { return punt_; }
+	// Dequeues every punted mbuf (caller frees).
+	std::vector<rte_mbuf *> drain_punts();
+
+private:
+	std::vector<session> sessions_;
+	std::vector<session_seq> seq_;
+	std::vector<session_stats> stats_;
+	std::vector<neighbour> neighbours_;
+	std::vector<uint32_t> eth_map_;
+	rte_lpm *v4_ = nullptr;
+	rte_lpm6 *v6_ = nullptr;
+	rte_ring *punt_ = nullptr;
+	tables_view view_;
+	path_counters counters_{};
+};
+
+// Runs one burst and returns it; the drops are already freed.
+struct run_result {
+	std::vector<rte_mbuf *> tx;
+	std::vector<uint16_t> tx_port;
+	std::vector<rte_mbuf *> punt;
+	std::vector<rte_mbuf *> local;
+};
+run_result run(const path_ctx &ctx, uint16_t in_port, std::vector<rte_mbuf *> pkts);
+void free_all(run_result &r);
+
+} // namespace l2tpx::dp::test

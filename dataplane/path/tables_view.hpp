@@ -1,0 +1,78 @@
+// What the packet paths read: plain pointers and arrays that the dataplane runtime
+// (dataplane/, "dpruntime") fills and keeps valid for an RCU grace period after a change.
+// One tables_view may be shared by all workers; each worker passes its own counters and
+// session_stats array to the path functions.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/path/session.hpp"
+
+struct rte_lpm;
+struct rte_lpm6;
+struct rte_ring;
+
+namespace l2tpx::dp {
+
+inline constexpr uint16_t max_ports = 32; // == RTE_MAX_ETHPORTS of the Debian build (checked in path.cpp)
+inline constexpr uint16_t max_local_addrs = 8;
+inline constexpr uint16_t vlan_untagged = 4096; // eth_pw_map column for untagged frames
+
+enum class port_role : uint8_t { unused = 0, access, core, attachment };
+
+struct port_info {
+	port_role role;
+	uint8_t attach_slot; // attachment ports: row in eth_pw_map
+	uint16_t mtu;        // egress IP MTU; 0 = unchecked
+};
+
+// A next hop on a core port (or any port): the Ethernet header to write.
+struct neighbour {
+	uint8_t dst_mac[6];
+	uint8_t src_mac[6];
+	uint16_t port;
+	uint16_t vlan;  // 802.1Q VLAN ID to push; 0 = untagged
+	uint8_t valid;  // 0: unresolved -> drop no_neighbour; written last (release), read with acquire
+	uint8_t reserved[3];
+};
+static_assert(sizeof(neighbour) == 20);
+
+struct tables_view {
+	// Sessions (see session.hpp for the index scheme and the update protocol).
+	const session *sessions = nullptr;
+	uint32_t session_mask = 0;          // capacity - 1, capacity a power of two
+	session_seq *seq = nullptr;         // capacity entries, shared by the workers
+	const tunnel *tunnels = nullptr;    // for the control plane; workers do not need it
+	uint32_t tunnel_capacity = 0;
+
+	// Downstream: subscriber prefix -> session index (24-bit / 21-bit next hops).
+	rte_lpm *sub_v4 = nullptr;
+	rte_lpm6 *sub_v6 = nullptr;
+
+	// Upstream: destination -> neighbour index. A null table (or a miss) uses the default.
+	rte_lpm *core_v4 = nullptr;
+	rte_lpm6 *core_v6 = nullptr;
+	const neighbour *neighbours = nullptr;
+	uint32_t neighbour_count = 0;
+	uint32_t default_nh_v4 = UINT32_MAX; // UINT32_MAX: none -> no_route; may change live (atomic)
+	uint32_t default_nh_v6 = UINT32_MAX;
+
+	// Ethernet pseudowires: eth_pw_map[attach_slot * 4097 + vlan] = session index or
+	// no_session; column vlan_untagged (4096) holds untagged frames and whole-port sessions.
+	const uint32_t *eth_pw_map = nullptr;
+	uint32_t attach_slots = 0;
+
+	port_info ports[max_ports] = {};
+
+	// Addresses L2TP is accepted on (network order). None configured: any address.
+	uint32_t local_v4[max_local_addrs] = {};
+	uint8_t local_v6[max_local_addrs][16] = {};
+	uint8_t local_v4_count = 0;
+	uint8_t local_v6_count = 0;
+
+	uint16_t l2tp_udp_port = 1701;
+	bool punt_unknown_sessions = false; // false: count unknown_session and drop
+	rte_ring *punt_ring = nullptr;      // mbufs with punt_meta prepended
+};
+
+} // namespace l2tpx::dp
