@@ -1,0 +1,160 @@
+// An L2TPv2 tunnel (control connection): RFC 2661 §5 and §7.2, in the LNS or LAC role.
+//
+//   idle ─open/SCCRQ→ wait_ctl_reply ─SCCRP/SCCCN→ established        (we initiate)
+//   idle ─SCCRQ/SCCRP→ wait_ctl_conn ─SCCCN→ established              (the peer initiates)
+//   any ─StopCCN rx→ closed (linger, re-acking) → dead
+//   any ─close/StopCCN tx→ closing (until acked or linger) → dead
+//   any ─retransmission failure→ dead
+//
+// Transitions come from one table in tunnel.cpp. Messages arrive through the reliable
+// transport (reliable_transport.hpp), so every handler sees them once and in order.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "controlplane/core/timer.hpp"
+#include "controlplane/l2tp/l2tp_types.hpp"
+#include "controlplane/l2tp/reliable_transport.hpp"
+#include "controlplane/l2tp/session.hpp"
+#include "shared/base/result.hpp"
+#include "shared/control/message.hpp"
+#include "shared/l2tp/l2tpv2.hpp"
+
+namespace l2tpx::cp {
+
+class endpoint;
+
+#define L2TPX_CP_TUNNEL_STATES(X)                                                               \
+	X(idle) X(wait_ctl_reply) X(wait_ctl_conn) X(established) X(closing) X(closed) X(dead)
+enum class tunnel_state : uint8_t {
+#define X(n) n,
+	L2TPX_CP_TUNNEL_STATES(X)
+#undef X
+};
+std::string_view to_string(tunnel_state s) noexcept;
+
+#define L2TPX_CP_TUNNEL_EVENTS(X)                                                               \
+	X(open) X(rx_sccrq) X(rx_sccrp) X(rx_scccn) X(rx_stopccn) X(rx_hello) X(rx_session_msg)      \
+	X(close)
+enum class tunnel_event : uint8_t {
+#define X(n) n,
+	L2TPX_CP_TUNNEL_EVENTS(X)
+#undef X
+};
+std::string_view to_string(tunnel_event e) noexcept;
+
+#define L2TPX_CP_CALL_ERRORS(X)                                                                 \
+	X(tunnel_not_usable) /* closing or dead */                                             \
+	X(wrong_role)        /* incoming calls start at the LAC, outgoing at the LNS */        \
+	X(too_many_sessions)
+
+enum class call_error : uint8_t {
+#define X(n) n,
+	L2TPX_CP_CALL_ERRORS(X)
+#undef X
+};
+std::string_view to_string(call_error e) noexcept;
+
+class tunnel {
+public:
+	tunnel(endpoint &ep, tunnel_id_v2 local, udp_endpoint peer, std::string secret);
+	~tunnel();
+	tunnel(const tunnel &) = delete;
+	tunnel &operator=(const tunnel &) = delete;
+
+	// We initiate: SCCRQ.
+	void open();
+	// A control packet from the peer (source already checked), header parsed.
+	void receive(const l2tp::v2_header &h, std::span<const uint8_t> packet);
+	// Tears the tunnel down with StopCCN (admin clear, shutdown).
+	void close(uint16_t result, uint16_t error = 0, std::string_view message = {});
+
+	// Calls. LAC: an incoming call (ICRQ). LNS: an outgoing call (OCRQ). On a tunnel still
+	// being set up, the call starts when it is established.
+	result<session *, call_error> place_call(call_params params);
+	session *find_session(session_id_v2 local);
+	size_t session_count() const noexcept { return sessions_.size(); }
+	template <typename F> void for_each_session(F &&f) {
+		for (auto &[id, s] : sessions_)
+			f(*s);
+	}
+
+	tunnel_state state() const noexcept { return state_; }
+	bool established() const noexcept { return state_ == tunnel_state::established; }
+	bool half_open() const noexcept { return state_ == tunnel_state::wait_ctl_conn; }
+	tunnel_id_v2 local_id() const noexcept { return local_; }
+	tunnel_id_v2 peer_id() const noexcept { return peer_id_; }
+	const udp_endpoint &peer() const noexcept { return peer_; }
+	const std::string &peer_host_name() const noexcept { return peer_host_; }
+	uint16_t peer_rws() const noexcept { return peer_rws_; }
+	const disconnect_cause &cause() const noexcept { return cause_; }
+	const reliable_transport &transport() const noexcept { return transport_; }
+	time_point created() const noexcept { return created_; }
+	std::optional<uint64_t> peer_tie_breaker() const noexcept { return peer_tie_breaker_; }
+	endpoint &owner() const noexcept { return ep_; }
+
+	// Used by sessions and the endpoint.
+	void send_message(ctl::message &m, session_id_v2 peer_session);
+	void session_established(session &s);
+	void session_finished(session &s);
+	// The peer's SCCRQ has been seen by the endpoint (its Assigned Tunnel ID is the key
+	// for retransmitted SCCRQs).
+	void set_peer_id(tunnel_id_v2 id) noexcept { peer_id_ = id; }
+	void set_peer_port(uint16_t port) noexcept { peer_.port = port; }
+	// Kills the tunnel without any message (tie-breaker loss, eviction of a half-open one).
+	void abandon(std::string_view why);
+	void reap_sessions();
+
+private:
+	struct transition;
+	static const transition table[];
+
+	void process(std::span<const uint8_t> packet);
+	void dispatch(tunnel_event ev, const ctl::message *m);
+	void on_open(const ctl::message *);
+	void on_sccrq(const ctl::message *m);
+	void on_sccrp(const ctl::message *m);
+	void on_scccn(const ctl::message *m);
+	void on_stopccn(const ctl::message *m);
+	void on_hello(const ctl::message *);
+	void on_close(const ctl::message *);
+
+	bool learn_peer(const ctl::message &m); // Assigned Tunnel ID, Host Name, RWS
+	void session_message(const l2tp::v2_header &h, const ctl::message &m);
+	void decode_failure(const l2tp::v2_header &h, std::span<const uint8_t> body, const ctl::decode_error &e);
+	void fail_protocol(uint16_t error, std::string_view message);
+	void send_stopccn(uint16_t result, uint16_t error, std::string_view message);
+	void become_established();
+	void transmit(uint16_t ns, uint16_t nr, std::span<const uint8_t> msg);
+	void transport_failed();
+	void die(const disconnect_cause &why);
+	void teardown_sessions(const disconnect_cause &why);
+	void add_hiding(ctl::message &m, ctl::encode_options &opt, std::vector<uint8_t> &rv);
+
+	endpoint &ep_;
+	tunnel_id_v2 local_;
+	tunnel_id_v2 peer_id_{};
+	udp_endpoint peer_;
+	std::string secret_;
+	std::string peer_host_;
+	uint16_t peer_rws_ = 4;
+	std::optional<uint64_t> peer_tie_breaker_;
+	tunnel_state state_ = tunnel_state::idle;
+	time_point created_;
+	reliable_transport transport_;
+	timer linger_;
+	std::vector<uint8_t> our_challenge_;  // sent in SCCRQ/SCCRP: the peer must answer it
+	std::vector<uint8_t> peer_challenge_; // received: we answer it
+	std::map<session_id_v2, std::unique_ptr<session>> sessions_;
+	std::vector<session_id_v2> pending_calls_; // placed before the tunnel was up
+	disconnect_cause cause_;
+	bool processing_ = false;
+};
+
+} // namespace l2tpx::cp
