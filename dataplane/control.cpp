@@ -1,0 +1,429 @@
+// The main lcore's control loop: commands from the control plane (the only writer of the
+// tables), packets it injects, frames for the dataplane itself (ARP), neighbour timers.
+// In single-lcore mode it also polls the ports.
+#include "dataplane/runtime.hpp"
+
+#include "shared/ring/ring_names.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unistd.h>
+
+namespace l2tpx::dp {
+
+namespace {
+
+constexpr unsigned commands_per_round = 64;
+constexpr unsigned packets_per_round = 64;
+
+class controller {
+public:
+	explicit controller(runtime &rt) : rt_(rt) {}
+
+	uint32_t round();
+
+private:
+	bool emit(const ring::event &e);
+	void complete(const ring::command &c, ring::status st, uint32_t index, const std::string &detail);
+	void apply(const ring::command &c);
+	uint32_t continue_dump();
+	uint32_t commands();
+	uint32_t local_frames();
+	bool echo_reply(rte_mbuf *m);
+	uint32_t injected();
+	ring::event ready_event(uint32_t seq);
+	ring::event counters_event(uint32_t seq, uint32_t index, const ring::session_ref &ref, const session_stats &s);
+
+	runtime &rt_;
+	struct dump_state {
+		bool active = false;
+		uint32_t seq = 0;
+		uint32_t tunnel_filter = 0;
+		uint8_t version_filter = 0;
+		std::vector<uint32_t> pending;
+		size_t next = 0;
+		uint32_t sent = 0;
+	} dump_;
+	uint64_t last_tick_ = 0;
+};
+
+bool controller::emit(const ring::event &e) {
+	if (rte_ring_enqueue_elem(rt_.event_ring(), const_cast<ring::event *>(&e), sizeof(e)) != 0) {
+		rt_.cstats.event_ring_full++;
+		return false;
+	}
+	rt_.cstats.events++;
+	return true;
+}
+
+void controller::complete(const ring::command &c, ring::status st, uint32_t index, const std::string &detail) {
+	ring::event e = ring::make_event(ring::event_type::completion, c.hdr.seq);
+	e.done.command = c.hdr.type;
+	e.done.result = st;
+	e.done.index = index;
+	std::snprintf(e.done.detail, sizeof(e.done.detail), "%s", detail.c_str());
+	if (st != ring::status::ok) {
+		rt_.cstats.command_errors++;
+		spdlog::debug("command {} seq {}: {}: {}", ring::to_string(ring::command_type(c.hdr.type)), c.hdr.seq,
+		              ring::to_string(st), detail);
+	}
+	emit(e);
+}
+
+ring::event controller::ready_event(uint32_t seq) {
+	ring::event e = ring::make_event(ring::event_type::ready, seq);
+	e.ready.session_capacity = rt_.tbl().session_capacity();
+	e.ready.session_mask = rt_.tbl().session_capacity() - 1;
+	e.ready.tunnel_capacity = rt_.conf().dataplane.tunnel_capacity;
+	e.ready.sessions_installed = rt_.tbl().session_count();
+	e.ready.l2tp_udp_port = rt_.conf().dataplane.l2tp_udp_port;
+	e.ready.port_count = static_cast<uint16_t>(rt_.ports().size());
+	e.ready.boot_id = rt_.boot_id();
+	e.ready.tsc_hz = rt_.tsc_hz();
+	return e;
+}
+
+ring::event controller::counters_event(uint32_t seq, uint32_t index, const ring::session_ref &ref,
+                                       const session_stats &s) {
+	ring::event e = ring::make_event(ring::event_type::session_counters, seq);
+	e.counters.ref = ref;
+	e.counters.index = index;
+	e.counters.rx_packets = s.rx_packets;
+	e.counters.rx_bytes = s.rx_bytes;
+	e.counters.tx_packets = s.tx_packets;
+	e.counters.tx_bytes = s.tx_bytes;
+	return e;
+}
+
+void controller::apply(const ring::command &c) {
+	using ring::command_type;
+	using ring::status;
+	auto &t = rt_.tbl();
+	op_result r;
+	switch (static_cast<command_type>(c.hdr.type)) {
+	case command_type::nop: break;
+	case command_type::hello: emit(ready_event(c.hdr.seq)); break;
+	case command_type::add_tunnel: r = t.add_tunnel(c.tunnel); break;
+	case command_type::modify_tunnel: r = t.modify_tunnel(c.tunnel); break;
+	case command_type::remove_tunnel: r = t.remove_tunnel(c.tunnel); break;
+	case command_type::add_session: r = t.add_session(c.session); break;
+	case command_type::modify_session: {
+		const uint32_t idx =
+		    t.find_session({c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id});
+		if (idx != UINT32_MAX && t.shadow(idx)->is_static)
+			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
+		else
+			r = t.modify_session(c.session);
+		break;
+	}
+	case command_type::remove_session: {
+		const ring::session_ref ref{c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id};
+		const uint32_t idx = t.find_session(ref);
+		if (idx != UINT32_MAX && t.shadow(idx)->is_static) {
+			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
+			break;
+		}
+		session_stats last{};
+		r = t.remove_session(ref, &last);
+		if (r.st == status::ok)
+			emit(counters_event(c.hdr.seq, r.index, ref, last));
+		break;
+	}
+	case command_type::add_neighbour:
+	case command_type::remove_neighbour: {
+		const auto &n = c.neighbour;
+		if ((n.address.family != 4 && n.address.family != 6) || !rt_.port_by_id(n.port)) {
+			r = op_result::fail(status::bad_argument, "family 4|6 and a configured port");
+			break;
+		}
+		const bool ok = static_cast<command_type>(c.hdr.type) == command_type::add_neighbour
+		                    ? rt_.neigh().add_static(n.port, n.address.family, n.address.bytes, n.mac)
+		                    : rt_.neigh().remove_static(n.port, n.address.family, n.address.bytes);
+		if (!ok)
+			r = op_result::fail(status::not_found, "no such static neighbour (or neighbour table full)");
+		break;
+	}
+	case command_type::add_route: r = t.add_route(c.route); break;
+	case command_type::remove_route: r = t.remove_route(c.route); break;
+	case command_type::get_session_counters: {
+		const uint32_t idx = t.find_session(c.ref);
+		if (idx == UINT32_MAX) {
+			r = op_result::fail(status::not_found, "no such session");
+			break;
+		}
+		emit(counters_event(c.hdr.seq, idx, c.ref, t.sum_stats(idx)));
+		r.index = idx;
+		break;
+	}
+	case command_type::dump_sessions:
+		if (dump_.active) {
+			r = op_result::fail(status::in_use, "a dump is already running");
+			break;
+		}
+		dump_ = {};
+		dump_.active = true;
+		dump_.seq = c.hdr.seq;
+		dump_.tunnel_filter = c.ref.local_tunnel_id;
+		dump_.version_filter = c.ref.version;
+		t.for_each_session([&](uint32_t idx, const session_shadow &) { dump_.pending.push_back(idx); });
+		std::sort(dump_.pending.begin(), dump_.pending.end());
+		return; // completed by continue_dump()
+	case command_type::flush_sessions: {
+		const uint32_t n = t.flush_managed();
+		if (n)
+			spdlog::info("flush_sessions: {} managed sessions removed", n);
+		r.index = n;
+		break;
+	}
+	default: r = op_result::fail(status::bad_command, "unknown command type " + std::to_string(c.hdr.type)); break;
+	}
+	complete(c, r.st, r.index, r.detail);
+}
+
+uint32_t controller::continue_dump() {
+	if (!dump_.active)
+		return 0;
+	auto &t = rt_.tbl();
+	uint32_t n = 0;
+	while (dump_.next < dump_.pending.size() && rte_ring_free_count(rt_.event_ring()) > 1 && n < 256) {
+		const uint32_t idx = dump_.pending[dump_.next++];
+		const session_shadow *sh = t.shadow(idx);
+		if (!sh || (dump_.tunnel_filter && (sh->params.local_tunnel_id != dump_.tunnel_filter ||
+		                                    sh->params.version != dump_.version_filter)))
+			continue;
+		ring::event e = ring::make_event(ring::event_type::session_entry, dump_.seq);
+		e.entry.index = idx;
+		e.entry.params = sh->params;
+		emit(e);
+		dump_.sent++;
+		n++;
+	}
+	if (dump_.next >= dump_.pending.size() && rte_ring_free_count(rt_.event_ring()) > 0) {
+		ring::command c = ring::make_command(ring::command_type::dump_sessions, dump_.seq);
+		complete(c, ring::status::ok, dump_.sent, {});
+		dump_ = {};
+	}
+	return n;
+}
+
+uint32_t controller::commands() {
+	uint32_t n = 0;
+	ring::command c;
+	while (n < commands_per_round && rte_ring_dequeue_elem(rt_.command_ring(), &c, sizeof(c)) == 0) {
+		n++;
+		rt_.cstats.commands++;
+		if (c.hdr.version != ring::abi_version) {
+			rt_.cstats.bad_messages++;
+			complete(c, ring::status::bad_version, UINT32_MAX,
+			         "abi_version " + std::to_string(c.hdr.version) + ", dataplane speaks " +
+			             std::to_string(ring::abi_version));
+			continue;
+		}
+		apply(c);
+	}
+	return n;
+}
+
+uint32_t controller::local_frames() {
+	rte_mbuf *pkts[packets_per_round];
+	const unsigned n =
+	    rte_ring_dequeue_burst(rt_.local_ring(), reinterpret_cast<void **>(pkts), packets_per_round, nullptr);
+	for (unsigned i = 0; i < n; i++) {
+		rte_mbuf *m = pkts[i];
+		rt_.cstats.local_frames++;
+		const auto *eth = rte_pktmbuf_mtod(m, const rte_ether_hdr *);
+		if (rte_pktmbuf_data_len(m) >= sizeof(rte_ether_hdr) &&
+		    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+			rt_.neigh().input_arp(m->port, m);
+		} else if (rt_.neigh().input_nd(m->port, m)) {
+			// consumed
+		} else if (echo_reply(m)) {
+			rt_.cstats.echo_replies++;
+		} else {
+			rt_.cstats.local_dropped++; // IPv6 ND, ICMP to us: not handled yet
+			rte_pktmbuf_free(m);
+		}
+	}
+	return n;
+}
+
+// ICMP echo request to one of our IPv4 addresses (untagged, unfragmented): answered in
+// place. Returns false (mbuf untouched) for anything else.
+bool controller::echo_reply(rte_mbuf *m) {
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	auto *p = rte_pktmbuf_mtod(m, uint8_t *);
+	if (len < 14 + 20 + 8 || p[12] != 0x08 || p[13] != 0x00)
+		return false;
+	uint8_t *ip = p + 14;
+	const uint32_t ihl = uint32_t(ip[0] & 0x0f) * 4;
+	const uint32_t tot = uint32_t(ip[2] << 8 | ip[3]);
+	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl + 8 || 14 + tot > len || ip[9] != 1 ||
+	    (ip[6] & 0x3f) != 0 || ip[7] != 0 || !rt_.neigh().is_local(m->port, 4, ip + 16))
+		return false;
+	uint8_t *icmp = ip + ihl;
+	if (icmp[0] != 8 || icmp[1] != 0)
+		return false;
+	uint8_t tmp[6];
+	std::memcpy(tmp, p, 6);
+	std::memcpy(p, p + 6, 6);
+	std::memcpy(p + 6, tmp, 6);
+	uint8_t a[4];
+	std::memcpy(a, ip + 12, 4);
+	std::memcpy(ip + 12, ip + 16, 4);
+	std::memcpy(ip + 16, a, 4);
+	ip[8] = 64;
+	ip[10] = ip[11] = 0;
+	const uint16_t ipc = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr *>(ip));
+	std::memcpy(ip + 10, &ipc, 2);
+	// Type 8 -> 0: incremental checksum update (RFC 1624).
+	icmp[0] = 0;
+	uint32_t c = uint32_t(icmp[2] << 8 | icmp[3]) + 0x0800;
+	c = (c & 0xffff) + (c >> 16);
+	icmp[2] = uint8_t(c >> 8);
+	icmp[3] = uint8_t(c);
+	m->data_len = m->pkt_len = 14 + tot;
+	return rt_.send_one(rt_.main_worker(), m->port, m);
+}
+
+uint32_t controller::injected() {
+	rte_mbuf *pkts[packets_per_round];
+	const unsigned n =
+	    rte_ring_dequeue_burst(rt_.inject_ring(), reinterpret_cast<void **>(pkts), packets_per_round, nullptr);
+	for (unsigned i = 0; i < n; i++) {
+		rte_mbuf *m = pkts[i];
+		ring::inject_meta meta;
+		if (rte_pktmbuf_data_len(m) < sizeof(meta)) {
+			rt_.cstats.inject_dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		std::memcpy(&meta, rte_pktmbuf_mtod(m, const void *), sizeof(meta));
+		rte_pktmbuf_adj(m, sizeof(meta));
+		if (meta.magic != ring::inject_meta_magic || meta.version != ring::inject_meta_version ||
+		    !rt_.port_by_id(meta.out_port)) {
+			rt_.cstats.inject_dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (meta.kind == ring::inject_kind::ip) {
+			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+			const uint32_t len = rte_pktmbuf_data_len(m);
+			const uint8_t ver = len ? ip[0] >> 4 : 0;
+			uint8_t mac[6];
+			const bool ok = (ver == 4 && len >= 20) || (ver == 6 && len >= 40);
+			const uint16_t eth_len = meta.vlan ? 18 : 14;
+			if (!ok || !rt_.neigh().resolve(meta.out_port, ver, ver == 4 ? ip + 16 : ip + 24, mac) ||
+			    rte_pktmbuf_headroom(m) < eth_len) {
+				rt_.cstats.inject_dropped++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			auto *h = reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(m, eth_len));
+			std::memcpy(h, mac, 6);
+			std::memcpy(h + 6, rt_.port_by_id(meta.out_port)->mac, 6);
+			uint8_t *type = h + 12;
+			if (meta.vlan) {
+				type[0] = 0x81;
+				type[1] = 0x00;
+				type[2] = static_cast<uint8_t>((meta.vlan >> 8) & 0x0f);
+				type[3] = static_cast<uint8_t>(meta.vlan);
+				type += 4;
+			}
+			const uint16_t et = ver == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+			type[0] = static_cast<uint8_t>(et >> 8);
+			type[1] = static_cast<uint8_t>(et);
+		} else if (meta.kind != ring::inject_kind::ethernet) {
+			rt_.cstats.inject_dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rt_.cstats.injected++;
+		rt_.send_one(rt_.main_worker(), meta.out_port, m);
+	}
+	return n;
+}
+
+uint32_t controller::round() {
+	uint32_t work = 0;
+	std::lock_guard lock(rt_.tbl().mutex());
+	work += commands();
+	work += continue_dump();
+	work += local_frames();
+	work += injected();
+	const uint64_t now = rte_get_tsc_cycles();
+	if (now - last_tick_ > rt_.tsc_hz() / 10) {
+		last_tick_ = now;
+		rt_.neigh().tick(now);
+	}
+	return work;
+}
+
+} // namespace
+
+void runtime::control_loop() {
+	controller ctl(*this);
+	{
+		// Tell an already attached control plane that the dataplane (re)started.
+		ring::event e = ring::make_event(ring::event_type::ready, 0);
+		e.ready.session_capacity = tables_->session_capacity();
+		e.ready.session_mask = tables_->session_capacity() - 1;
+		e.ready.tunnel_capacity = conf_.dataplane.tunnel_capacity;
+		e.ready.sessions_installed = tables_->session_count();
+		e.ready.l2tp_udp_port = conf_.dataplane.l2tp_udp_port;
+		e.ready.port_count = static_cast<uint16_t>(ports_.size());
+		e.ready.boot_id = boot_id_;
+		e.ready.tsc_hz = hz_;
+		rte_ring_enqueue_elem(evt_ring_, &e, sizeof(e));
+	}
+	cfg::idle_backoff bc = conf_.dataplane.backoff;
+	if (!main_polls_ && (bc.max_sleep_us == 0 || bc.max_sleep_us > 1000))
+		bc.max_sleep_us = 1000; // the control loop need not spin, nor sleep long
+	idle_backoff backoff(bc);
+	worker &w = *main_;
+	if (main_polls_) {
+		rte_rcu_qsbr_thread_register(rcu_, w.index);
+		rte_rcu_qsbr_thread_online(rcu_, w.index);
+	}
+	while (!stopping()) {
+		uint32_t work = 0;
+		if (main_polls_) {
+			work += poll_once(w);
+			rte_rcu_qsbr_quiescent(rcu_, w.index);
+		}
+		const uint32_t ctl_work = ctl.round();
+		work += ctl_work;
+		flush_tx(w, ctl_work != 0);
+		switch (backoff.on_poll(work)) {
+		case idle_backoff::action::none: break;
+		case idle_backoff::action::pause: rte_pause(); break;
+		case idle_backoff::action::sleep:
+			flush_tx(w, true);
+			if (main_polls_)
+				rte_rcu_qsbr_thread_offline(rcu_, w.index);
+			w.stats.count(lcore_counter::sleeps);
+			usleep(backoff.sleep_us());
+			if (main_polls_)
+				rte_rcu_qsbr_thread_online(rcu_, w.index);
+			break;
+		}
+	}
+	flush_tx(w, true);
+	if (main_polls_) {
+		rte_rcu_qsbr_thread_offline(rcu_, w.index);
+		rte_rcu_qsbr_thread_unregister(rcu_, w.index);
+	}
+	spdlog::info("dataplane stopping");
+}
+
+} // namespace l2tpx::dp

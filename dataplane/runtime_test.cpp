@@ -1,0 +1,600 @@
+// End-to-end tests of the dataplane runtime inside one process: EAL with --no-huge, two
+// net_ring ports (access, core) made from rings this test reads and writes, the control
+// loop running on a thread (single-lcore mode), and the test acting as the control plane
+// through the command/event rings. Exercises: command ring, tables + RCU, ARP, workers'
+// paths, counters, install/remove while traffic flows.
+#include "dataplane/runtime.hpp"
+#include "shared/config/config_loader.hpp"
+#include "shared/ring/ring_names.hpp"
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace l2tpx;
+
+namespace {
+
+using bytes = std::vector<uint8_t>;
+
+const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+const uint8_t gw_mac[6] = {0x02, 0, 0, 0, 0x01, 0xfe};
+const uint8_t acc_ip[4] = {192, 0, 2, 1}, peer_ip[4] = {192, 0, 2, 2};
+const uint8_t sub_ip[4] = {100, 64, 0, 7}, inet_ip[4] = {8, 8, 8, 8};
+
+// Waits for a condition; the bound only keeps a broken build from hanging the suite.
+template <typename F> bool eventually(F &&f) {
+	for (int i = 0; i < 200000; i++) {
+		if (f())
+			return true;
+		usleep(50);
+	}
+	return false;
+}
+
+uint16_t csum(const uint8_t *p, size_t n) {
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += uint32_t(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += uint32_t(p[n - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return static_cast<uint16_t>(~s);
+}
+
+bytes eth(const uint8_t *dst, const uint8_t *src, uint16_t type, const bytes &payload) {
+	bytes b(dst, dst + 6);
+	b.insert(b.end(), src, src + 6);
+	b.push_back(uint8_t(type >> 8));
+	b.push_back(uint8_t(type));
+	b.insert(b.end(), payload.begin(), payload.end());
+	return b;
+}
+
+bytes ipv4(const uint8_t *src, const uint8_t *dst, uint8_t proto, const bytes &payload, uint8_t ttl = 64) {
+	bytes b(20, 0);
+	const uint16_t len = uint16_t(20 + payload.size());
+	b[0] = 0x45;
+	b[2] = uint8_t(len >> 8);
+	b[3] = uint8_t(len);
+	b[8] = ttl;
+	b[9] = proto;
+	std::memcpy(&b[12], src, 4);
+	std::memcpy(&b[16], dst, 4);
+	const uint16_t c = csum(b.data(), 20);
+	b[10] = uint8_t(c >> 8);
+	b[11] = uint8_t(c);
+	b.insert(b.end(), payload.begin(), payload.end());
+	return b;
+}
+
+bytes udp(uint16_t sport, uint16_t dport, const bytes &payload) {
+	const uint16_t len = uint16_t(8 + payload.size());
+	bytes b{uint8_t(sport >> 8), uint8_t(sport), uint8_t(dport >> 8), uint8_t(dport), uint8_t(len >> 8), uint8_t(len), 0, 0};
+	b.insert(b.end(), payload.begin(), payload.end());
+	return b;
+}
+
+bytes arp(uint16_t op, const uint8_t *sha, const uint8_t *sip, const uint8_t *tha, const uint8_t *tip) {
+	bytes b{0, 1, 8, 0, 6, 4, 0, uint8_t(op)};
+	b.insert(b.end(), sha, sha + 6);
+	b.insert(b.end(), sip, sip + 4);
+	b.insert(b.end(), tha, tha + 6);
+	b.insert(b.end(), tip, tip + 4);
+	return b;
+}
+
+struct ports_fixture {
+	rte_ring *acc_rx, *acc_tx, *core_rx, *core_tx;
+	uint16_t acc = 0, core = 0;
+};
+
+class runtime_test : public ::testing::Test {
+protected:
+	static void SetUpTestSuite() {
+		const std::string prefix = "--file-prefix=l2tpx-dpruntime-test-" + std::to_string(getpid());
+#if L2TPX_TEST_WORKERS
+		// Three lcores (main + 2 workers) as threads on the CPUs we have.
+		std::vector<std::string> args{"runtime_test", "--no-huge", "-m", "700", "--no-pci", prefix,
+		                              "--lcores=(0-2)@(0-1)", "--main-lcore=0", "--log-level=*:error"};
+		const char *workers = "worker_lcores = [1, 2]";
+#else
+		std::vector<std::string> args{"runtime_test", "--no-huge", "-m", "700", "--no-pci", prefix, "-l", "0",
+		                              "--log-level=*:error"};
+		const char *workers = "worker_lcores = []";
+#endif
+		std::vector<char *> argv;
+		for (auto &a : args)
+			argv.push_back(a.data());
+		ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0);
+		auto mk = [](const char *n) { return rte_ring_create(n, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ); };
+		p_.acc_rx = mk("t_acc_rx");
+		p_.acc_tx = mk("t_acc_tx");
+		p_.core_rx = mk("t_core_rx");
+		p_.core_tx = mk("t_core_tx");
+		// rte_eth_from_rings names the device "net_ring_<name>".
+		const int a = rte_eth_from_rings("acc", &p_.acc_rx, 1, &p_.acc_tx, 1, 0);
+		const int c = rte_eth_from_rings("core", &p_.core_rx, 1, &p_.core_tx, 1, 0);
+		ASSERT_GE(a, 0);
+		ASSERT_GE(c, 0);
+		p_.acc = uint16_t(a);
+		p_.core = uint16_t(c);
+		auto conf = cfg::load_string(std::string("[dataplane]\n") + workers + R"(
+mbuf_pool_size = 8191
+mbuf_cache_size = 64
+session_capacity = 1024
+tunnel_capacity = 64
+route_capacity = 1024
+idle_spin_polls = 64
+idle_max_sleep_us = 100
+[[port]]
+name = "acc"
+devargs = "net_ring_acc"
+role = "access"
+mac = "02:00:00:00:00:a1"
+addresses = ["192.0.2.1/24", "2001:db8:1::1/64"]
+[[port]]
+name = "core"
+devargs = "net_ring_core"
+role = "core"
+mac = "02:00:00:00:00:c1"
+addresses = ["198.51.100.1/24"]
+gateway = "198.51.100.254"
+neighbours = [{ address = "198.51.100.254", mac = "02:00:00:00:01:fe" }]
+)");
+		ASSERT_TRUE(conf) << conf.error().to_string();
+		rt_ = new dp::runtime;
+		std::string err;
+		ASSERT_TRUE(rt_->setup(*conf, err)) << err;
+		pool_ = rt_->pool();
+		dp::runtime::clear_stop();
+		thread_ = std::thread([] { rt_->run(); });
+	}
+
+	static void TearDownTestSuite() {
+		dp::runtime::request_stop();
+		if (thread_.joinable())
+			thread_.join();
+		delete rt_;
+		rt_ = nullptr;
+		const std::string dir = rte_eal_get_runtime_dir();
+		rte_eal_cleanup();
+		std::error_code ec;
+		std::filesystem::remove_all(dir, ec); // the EAL runtime folder of our --file-prefix
+	}
+
+	void SetUp() override {
+		ASSERT_NE(rt_, nullptr);
+		drain(p_.acc_tx);
+		drain(p_.core_tx);
+		ring::event e;
+		while (rte_ring_dequeue_elem(rt_->event_ring(), &e, sizeof(e)) == 0) {
+		}
+		// Start every test without sessions or tunnels (also after a failed test).
+		ASSERT_EQ(run(ring::make_command(ring::command_type::flush_sessions, 0)), ring::status::ok);
+	}
+
+	// Next frame on a port ring that is not an ARP request (retries may come any time).
+	static bytes pop_not_arp_request(rte_ring *r) {
+		for (;;) {
+			bytes b = pop(r);
+			if (b.size() < 22 || b[12] != 0x08 || b[13] != 0x06 || b[21] != 1)
+				return b;
+		}
+	}
+
+	static void drain(rte_ring *r) {
+		void *m;
+		while (rte_ring_dequeue(r, &m) == 0)
+			rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
+	}
+
+	static void push(rte_ring *r, const bytes &b) {
+		rte_mbuf *m = rte_pktmbuf_alloc(pool_);
+		ASSERT_NE(m, nullptr);
+		std::memcpy(rte_pktmbuf_append(m, uint16_t(b.size())), b.data(), b.size());
+		ASSERT_EQ(rte_ring_enqueue(r, m), 0);
+	}
+
+	// Next frame the dataplane sent on a port ring (empty when none arrives).
+	static bytes pop(rte_ring *r) {
+		void *m = nullptr;
+		if (!eventually([&] { return rte_ring_dequeue(r, &m) == 0; }))
+			return {};
+		auto *mb = static_cast<rte_mbuf *>(m);
+		bytes b(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_mtod(mb, uint8_t *) + rte_pktmbuf_data_len(mb));
+		rte_pktmbuf_free(mb);
+		return b;
+	}
+
+	uint32_t send(ring::command c) {
+		c.hdr.seq = ++seq_;
+		EXPECT_EQ(rte_ring_enqueue_elem(rt_->command_ring(), &c, sizeof(c)), 0);
+		return c.hdr.seq;
+	}
+
+	ring::event next_event() {
+		ring::event e{};
+		EXPECT_TRUE(eventually([&] { return rte_ring_dequeue_elem(rt_->event_ring(), &e, sizeof(e)) == 0; }));
+		return e;
+	}
+
+	ring::event completion(uint32_t seq) {
+		for (;;) {
+			ring::event e = next_event();
+			if (e.hdr.seq == 0 && e.hdr.type == 0 && e.hdr.version == 0)
+				return e; // timed out
+			if (e.hdr.type == uint16_t(ring::event_type::completion) && e.hdr.seq == seq)
+				return e;
+		}
+	}
+
+	ring::status run(const ring::command &c) { return completion(send(c)).done.result; }
+
+	static ring::command tunnel_cmd(ring::command_type t) {
+		ring::command c = ring::make_command(t, 0);
+		c.tunnel.version = 2;
+		c.tunnel.enc = ring::encap::udp;
+		c.tunnel.port = p_.acc;
+		c.tunnel.local_tunnel_id = 10;
+		c.tunnel.peer_tunnel_id = 30;
+		c.tunnel.local_udp_port = 1701;
+		c.tunnel.peer_udp_port = 1702;
+		c.tunnel.local.family = c.tunnel.peer.family = 4;
+		std::memcpy(c.tunnel.local.bytes, acc_ip, 4);
+		std::memcpy(c.tunnel.peer.bytes, peer_ip, 4);
+		return c;
+	}
+
+	static ring::command session_cmd(ring::command_type t, uint16_t sid = 20) {
+		ring::command c = ring::make_command(t, 0);
+		auto &s = c.session;
+		s.version = 2;
+		s.enc = ring::encap::udp;
+		s.pw_type = ring::pw::ppp;
+		s.local_tunnel_id = 10;
+		s.local_session_id = sid;
+		s.peer_tunnel_id = 30;
+		s.peer_session_id = 40;
+		s.access_port = p_.acc;
+		s.local_udp_port = 1701;
+		s.peer_udp_port = 1702;
+		s.local.family = s.peer.family = 4;
+		std::memcpy(s.local.bytes, acc_ip, 4);
+		std::memcpy(s.peer.bytes, peer_ip, 4);
+		std::memcpy(s.subscriber_v4, sub_ip, 4);
+		return c;
+	}
+
+	static bytes downstream_packet() {
+		return eth(rt_->port_by_id(p_.core)->mac, gw_mac, 0x0800, ipv4(inet_ip, sub_ip, 17, udp(53, 4000, bytes(20, 0xab))));
+	}
+
+	static bytes upstream_packet() {
+		bytes l2tp{0x00, 0x02, 0x00, 10, 0x00, 20, 0xff, 0x03, 0x00, 0x21};
+		const bytes inner = ipv4(sub_ip, inet_ip, 17, udp(4000, 53, bytes(10, 0xcd)));
+		l2tp.insert(l2tp.end(), inner.begin(), inner.end());
+		return eth(rt_->port_by_id(p_.acc)->mac, peer_mac, 0x0800, ipv4(peer_ip, acc_ip, 17, udp(1702, 1701, l2tp)));
+	}
+
+	static dp::path_counters counters() {
+		dp::path_counters s{};
+		for (const dp::worker *w : rt_->workers())
+			for (size_t i = 0; i < dp::drop_reason_count; i++)
+				s.drop[i] += __atomic_load_n(&w->counters.drop[i], __ATOMIC_RELAXED);
+		return s;
+	}
+
+	static inline ports_fixture p_{};
+	static inline dp::runtime *rt_ = nullptr;
+	static inline rte_mempool *pool_ = nullptr;
+	static inline std::thread thread_;
+	uint32_t seq_ = 0;
+};
+
+TEST_F(runtime_test, hello_answers_ready_then_ok) {
+	const uint32_t s = send(ring::make_command(ring::command_type::hello, 0));
+	ring::event e = next_event();
+	ASSERT_EQ(e.hdr.type, uint16_t(ring::event_type::ready));
+	EXPECT_EQ(e.hdr.seq, s);
+	EXPECT_EQ(e.ready.session_capacity, 1024u);
+	EXPECT_EQ(e.ready.session_mask, 1023u);
+	EXPECT_EQ(e.ready.l2tp_udp_port, 1701);
+	EXPECT_EQ(e.ready.boot_id, rt_->boot_id());
+	EXPECT_EQ(completion(s).done.result, ring::status::ok);
+}
+
+TEST_F(runtime_test, command_errors_are_typed) {
+	ring::command c = ring::make_command(ring::command_type::nop, 0);
+	c.hdr.version = 99;
+	EXPECT_EQ(run(c), ring::status::bad_version);
+	c = ring::make_command(ring::command_type::nop, 0);
+	c.hdr.type = 999;
+	EXPECT_EQ(run(c), ring::status::bad_command);
+	// Session for a tunnel that is not installed.
+	EXPECT_EQ(run(session_cmd(ring::command_type::add_session)), ring::status::not_found);
+	ring::command g = ring::make_command(ring::command_type::get_session_counters, 0);
+	g.ref = {2, {}, 10, 20};
+	EXPECT_EQ(run(g), ring::status::not_found);
+	ring::command t = tunnel_cmd(ring::command_type::add_tunnel);
+	t.tunnel.port = p_.acc + 7; // no such port
+	EXPECT_EQ(run(t), ring::status::no_port);
+	ring::command s = session_cmd(ring::command_type::add_session);
+	s.session.cookie_len = 4; // v2 has no cookies
+	ASSERT_EQ(run(tunnel_cmd(ring::command_type::add_tunnel)), ring::status::ok);
+	EXPECT_EQ(run(s), ring::status::bad_argument);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::add_tunnel)), ring::status::exists);
+	// Two sessions whose IDs map to one index: (10 << 16 | 20) and (10 << 16 | 20 + 1024).
+	ASSERT_EQ(run(session_cmd(ring::command_type::add_session, 20)), ring::status::ok);
+	EXPECT_EQ(run(session_cmd(ring::command_type::add_session, 20)), ring::status::exists);
+	EXPECT_EQ(run(session_cmd(ring::command_type::add_session, 20 + 1024)), ring::status::index_busy);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::remove_tunnel)), ring::status::in_use);
+	EXPECT_EQ(run(session_cmd(ring::command_type::remove_session, 20)), ring::status::ok);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::remove_tunnel)), ring::status::ok);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::remove_tunnel)), ring::status::not_found);
+}
+
+TEST_F(runtime_test, session_lifecycle_with_arp_and_traffic) {
+	ASSERT_EQ(run(tunnel_cmd(ring::command_type::add_tunnel)), ring::status::ok);
+	const uint32_t s = send(session_cmd(ring::command_type::add_session));
+	const ring::event done = completion(s);
+	ASSERT_EQ(done.done.result, ring::status::ok) << done.done.detail;
+	const uint32_t idx = done.done.index;
+	EXPECT_EQ(idx, ((10u << 16) | 20u) & 1023u);
+	// The peer's MAC is unknown: the dataplane asks for it.
+	bytes req = pop(p_.acc_tx);
+	ASSERT_EQ(req.size(), 42u);
+	EXPECT_EQ(req[12], 0x08);
+	EXPECT_EQ(req[13], 0x06);
+	EXPECT_EQ(req[21], 1); // request
+	EXPECT_EQ(std::memcmp(&req[38], peer_ip, 4), 0);
+	// The peer asks for us: we answer, learn it, and the session comes up.
+	const uint8_t zero[6] = {};
+	push(p_.acc_rx, eth(req.data() + 6 /* to our MAC */, peer_mac, 0x0806,
+	                    arp(1, peer_mac, peer_ip, zero, acc_ip)));
+	bytes rep = pop_not_arp_request(p_.acc_tx);
+	ASSERT_EQ(rep.size(), 42u);
+	EXPECT_EQ(rep[21], 2); // reply
+	EXPECT_EQ(std::memcmp(&rep[0], peer_mac, 6), 0);
+	EXPECT_EQ(std::memcmp(&rep[28], acc_ip, 4), 0);
+	ASSERT_TRUE(eventually([&] {
+		std::lock_guard l(rt_->tbl().mutex());
+		const auto *sh = rt_->tbl().shadow(idx);
+		return sh && !sh->waiting_neighbour;
+	}));
+
+	// Downstream: core -> L2TPv2 towards the peer.
+	push(p_.core_rx, downstream_packet());
+	bytes out = pop_not_arp_request(p_.acc_tx);
+	ASSERT_GE(out.size(), 14u + 20 + 8 + 6);
+	EXPECT_EQ(std::memcmp(&out[0], peer_mac, 6), 0);
+	EXPECT_EQ(std::memcmp(&out[14 + 16], peer_ip, 4), 0);
+	EXPECT_EQ(out[14 + 9], 17);
+	EXPECT_EQ(out[14 + 20 + 2] << 8 | out[14 + 20 + 3], 1702); // peer UDP port
+	const size_t l2tp = 14 + 20 + 8;
+	const size_t ids = l2tp + ((out[l2tp] & 0x40) ? 4 : 2) + ((out[l2tp] & 0x08) ? 0 : 0);
+	EXPECT_EQ(out[ids] << 8 | out[ids + 1], 30);     // peer tunnel
+	EXPECT_EQ(out[ids + 2] << 8 | out[ids + 3], 40); // peer session
+
+	// Upstream: L2TPv2 from the peer -> inner IPv4 to the core gateway.
+	push(p_.acc_rx, upstream_packet());
+	bytes up = pop(p_.core_tx);
+	ASSERT_GE(up.size(), 34u);
+	EXPECT_EQ(std::memcmp(&up[0], gw_mac, 6), 0);
+	EXPECT_EQ(std::memcmp(&up[14 + 16], inet_ip, 4), 0);
+
+	ring::command g = ring::make_command(ring::command_type::get_session_counters, 0);
+	g.ref = {2, {}, 10, 20};
+	const uint32_t gs = send(g);
+	ring::event ce = next_event();
+	ASSERT_EQ(ce.hdr.type, uint16_t(ring::event_type::session_counters));
+	EXPECT_EQ(ce.hdr.seq, gs);
+	EXPECT_EQ(ce.counters.tx_packets, 1u);
+	EXPECT_EQ(ce.counters.rx_packets, 1u);
+	EXPECT_EQ(completion(gs).done.result, ring::status::ok);
+
+	// Modify in place (new peer session ID): the next packet carries it.
+	ring::command mod = session_cmd(ring::command_type::modify_session);
+	mod.session.peer_session_id = 41;
+	ASSERT_EQ(run(mod), ring::status::ok);
+	push(p_.core_rx, downstream_packet());
+	bytes out2 = pop_not_arp_request(p_.acc_tx);
+	ASSERT_EQ(out2.size(), out.size());
+	EXPECT_EQ(out2[ids + 2] << 8 | out2[ids + 3], 41);
+
+	// Dump for a restarted control plane: one entry, then ok with the count.
+	ring::command d = ring::make_command(ring::command_type::dump_sessions, 0);
+	const uint32_t ds = send(d);
+	ring::event de = next_event();
+	ASSERT_EQ(de.hdr.type, uint16_t(ring::event_type::session_entry));
+	EXPECT_EQ(de.entry.index, idx);
+	EXPECT_EQ(de.entry.params.peer_session_id, 41u);
+	ring::event dd = completion(ds);
+	EXPECT_EQ(dd.done.result, ring::status::ok);
+	EXPECT_EQ(dd.done.index, 1u);
+
+	// Remove: final counters, then the route is gone (no_route).
+	const uint32_t rs = send(session_cmd(ring::command_type::remove_session));
+	ring::event fe = next_event();
+	ASSERT_EQ(fe.hdr.type, uint16_t(ring::event_type::session_counters));
+	EXPECT_EQ(fe.counters.rx_packets, 1u);
+	EXPECT_EQ(fe.counters.tx_packets, 2u); // modify keeps the counters
+	EXPECT_EQ(completion(rs).done.result, ring::status::ok);
+	const uint64_t before = counters()[dp::drop_reason::no_route];
+	push(p_.core_rx, downstream_packet());
+	EXPECT_TRUE(eventually([&] { return counters()[dp::drop_reason::no_route] == before + 1; }));
+	EXPECT_EQ(rte_ring_count(p_.acc_tx), 0u);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::remove_tunnel)), ring::status::ok);
+}
+
+TEST_F(runtime_test, answers_ping_to_own_address) {
+	bytes icmp{8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+	const uint16_t c = csum(icmp.data(), icmp.size());
+	icmp[2] = uint8_t(c >> 8);
+	icmp[3] = uint8_t(c);
+	push(p_.acc_rx, eth(rt_->port_by_id(p_.acc)->mac, peer_mac, 0x0800, ipv4(peer_ip, acc_ip, 1, icmp)));
+	bytes r = pop_not_arp_request(p_.acc_tx);
+	ASSERT_EQ(r.size(), 14u + 20 + icmp.size());
+	EXPECT_EQ(std::memcmp(&r[0], peer_mac, 6), 0);
+	EXPECT_EQ(std::memcmp(&r[14 + 12], acc_ip, 4), 0);
+	EXPECT_EQ(std::memcmp(&r[14 + 16], peer_ip, 4), 0);
+	EXPECT_EQ(csum(&r[14], 20), 0); // valid IPv4 header checksum
+	EXPECT_EQ(r[34], 0);            // echo reply
+	EXPECT_EQ(csum(&r[34], icmp.size()), 0);
+	EXPECT_EQ(std::memcmp(&r[34 + 4], &icmp[4], icmp.size() - 4), 0);
+}
+
+// ICMPv6 checksum over the pseudo-header and the message.
+uint16_t icmp6_csum(const uint8_t *src, const uint8_t *dst, const bytes &msg) {
+	bytes ph(src, src + 16);
+	ph.insert(ph.end(), dst, dst + 16);
+	const uint32_t len = uint32_t(msg.size());
+	const uint8_t tail[8] = {uint8_t(len >> 24), uint8_t(len >> 16), uint8_t(len >> 8), uint8_t(len), 0, 0, 0, 58};
+	ph.insert(ph.end(), tail, tail + 8);
+	ph.insert(ph.end(), msg.begin(), msg.end());
+	return csum(ph.data(), ph.size());
+}
+
+TEST_F(runtime_test, answers_neighbour_solicitation_and_learns) {
+	const uint8_t ours[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	const uint8_t peer6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1};
+	const uint8_t snm_mac[6] = {0x33, 0x33, 0xff, 0, 0, 1};
+	bytes ns{135, 0, 0, 0, 0, 0, 0, 0};
+	ns.insert(ns.end(), ours, ours + 16);
+	ns.push_back(1); // source link-layer address option
+	ns.push_back(1);
+	ns.insert(ns.end(), peer_mac, peer_mac + 6);
+	const uint16_t c = icmp6_csum(peer6, snm, ns);
+	ns[2] = uint8_t(c >> 8);
+	ns[3] = uint8_t(c);
+	bytes ip6{0x60, 0, 0, 0, uint8_t(ns.size() >> 8), uint8_t(ns.size()), 58, 255};
+	ip6.insert(ip6.end(), peer6, peer6 + 16);
+	ip6.insert(ip6.end(), snm, snm + 16);
+	ip6.insert(ip6.end(), ns.begin(), ns.end());
+	push(p_.acc_rx, eth(snm_mac, peer_mac, 0x86dd, ip6));
+	bytes na = pop_not_arp_request(p_.acc_tx);
+	ASSERT_EQ(na.size(), 14u + 40 + 32);
+	EXPECT_EQ(std::memcmp(&na[0], peer_mac, 6), 0);
+	EXPECT_EQ(na[12] << 8 | na[13], 0x86dd);
+	EXPECT_EQ(na[14 + 7], 255); // hop limit
+	EXPECT_EQ(std::memcmp(&na[14 + 8], ours, 16), 0);
+	EXPECT_EQ(std::memcmp(&na[14 + 24], peer6, 16), 0);
+	const bytes msg(na.begin() + 54, na.end());
+	EXPECT_EQ(msg[0], 136);
+	EXPECT_EQ(msg[4], 0x60); // solicited + override
+	EXPECT_EQ(std::memcmp(&msg[8], ours, 16), 0);
+	EXPECT_EQ(msg[24], 2); // target link-layer address
+	EXPECT_EQ(std::memcmp(&msg[26], rt_->port_by_id(p_.acc)->mac, 6), 0);
+	EXPECT_EQ(icmp6_csum(ours, peer6, msg), 0);
+	// The solicitor was learned.
+	bool learned = false;
+	{
+		std::lock_guard l(rt_->tbl().mutex());
+		rt_->neigh().for_each([&](const dp::neighbours::entry &e) {
+			learned |= e.family == 6 && std::memcmp(e.addr, peer6, 16) == 0 && std::memcmp(e.mac, peer_mac, 6) == 0;
+		});
+	}
+	EXPECT_TRUE(learned);
+	// A solicitation with a bad checksum is counted, not answered.
+	bytes bad = eth(snm_mac, peer_mac, 0x86dd, ip6);
+	bad.back() ^= 1;
+	const uint64_t before = rt_->neigh().bad_nd;
+	push(p_.acc_rx, bad);
+	EXPECT_TRUE(eventually([&] {
+		std::lock_guard l(rt_->tbl().mutex());
+		return rt_->neigh().bad_nd == before + 1;
+	}));
+}
+
+TEST_F(runtime_test, install_and_remove_while_traffic_flows) {
+	ring::command n = ring::make_command(ring::command_type::add_neighbour, 0);
+	n.neighbour.port = p_.acc;
+	std::memcpy(n.neighbour.mac, peer_mac, 6);
+	n.neighbour.address.family = 4;
+	std::memcpy(n.neighbour.address.bytes, peer_ip, 4);
+	ASSERT_EQ(run(n), ring::status::ok);
+	ASSERT_EQ(run(tunnel_cmd(ring::command_type::add_tunnel)), ring::status::ok);
+
+	auto sum = [] {
+		dp::path_counters c{};
+		for (const dp::worker *w : rt_->workers())
+			for (size_t i = 0; i < dp::path_event_count; i++)
+				c.event[i] += __atomic_load_n(&w->counters.event[i], __ATOMIC_RELAXED);
+		for (const dp::worker *w : rt_->workers())
+			for (size_t i = 0; i < dp::drop_reason_count; i++)
+				c.drop[i] += __atomic_load_n(&w->counters.drop[i], __ATOMIC_RELAXED);
+		return c;
+	};
+	const dp::path_counters before = sum();
+	constexpr uint64_t total = 20000;
+	std::atomic<bool> done{false};
+	uint64_t received = 0;
+	auto collect = [&] {
+		void *o;
+		while (rte_ring_dequeue(p_.acc_tx, &o) == 0) {
+			rte_pktmbuf_free(static_cast<rte_mbuf *>(o));
+			received++;
+		}
+	};
+	std::thread traffic([&] {
+		const bytes pkt = downstream_packet();
+		uint64_t sent = 0;
+		while (sent < total) {
+			rte_mbuf *m = rte_ring_count(p_.core_rx) > 2048 ? nullptr : rte_pktmbuf_alloc(pool_);
+			if (m) {
+				std::memcpy(rte_pktmbuf_append(m, uint16_t(pkt.size())), pkt.data(), pkt.size());
+				if (rte_ring_enqueue(p_.core_rx, m) == 0)
+					sent++;
+				else
+					rte_pktmbuf_free(m);
+			}
+			collect();
+		}
+		done = true;
+	});
+	unsigned cycles = 0;
+	while (!done) {
+		ASSERT_EQ(run(session_cmd(ring::command_type::add_session)), ring::status::ok);
+		ASSERT_EQ(run(session_cmd(ring::command_type::remove_session)), ring::status::ok);
+		cycles++;
+	}
+	traffic.join();
+	// Every packet was received, and either encapsulated and sent, or dropped with a reason.
+	ASSERT_TRUE(eventually([&] {
+		collect();
+		return sum()[dp::path_event::rx_core] - before[dp::path_event::rx_core] == total && rte_ring_count(p_.core_rx) == 0;
+	}));
+	usleep(10000);
+	collect();
+	const dp::path_counters after = sum();
+	const uint64_t tx = after[dp::path_event::tx] - before[dp::path_event::tx];
+	const uint64_t tx_full = after[dp::drop_reason::tx_full] - before[dp::drop_reason::tx_full];
+	const uint64_t drops = after.total_drops() - before.total_drops();
+	EXPECT_EQ(tx + drops - tx_full, total);
+	EXPECT_EQ(received + tx_full, tx);
+	std::printf("%u install/remove cycles; %lu of %lu packets encapsulated, %lu dropped\n", cycles,
+	            static_cast<unsigned long>(tx), static_cast<unsigned long>(total), static_cast<unsigned long>(drops));
+	EXPECT_GT(cycles, 0u);
+	EXPECT_EQ(run(tunnel_cmd(ring::command_type::remove_tunnel)), ring::status::ok);
+	ring::command rn = n;
+	rn.hdr.type = uint16_t(ring::command_type::remove_neighbour);
+	EXPECT_EQ(run(rn), ring::status::ok);
+}
+
+} // namespace

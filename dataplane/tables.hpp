@@ -1,0 +1,150 @@
+// Session, tunnel and route tables: the memory behind tables_view, and their single writer.
+//
+// Only the main lcore calls the non-const methods. Workers read the arrays through
+// tables_view without locks (see dataplane/path/session.hpp for the record protocol):
+//   install:  write the record while its state is free/down, then store state=up (release)
+//   remove:   store state=down, delete its routes, wait for an RCU grace period
+//             (rte_rcu_qsbr_synchronize), then state=free: only then is the slot reusable
+//   modify / next-hop change: down, grace period, rewrite, generation++, up.
+// Session index = ((tunnel << 16) | session) & mask for L2TPv2, session & mask for L2TPv3;
+// the control plane chooses IDs whose index is free (status::index_busy otherwise).
+//
+// The telemetry thread reads the shadow state under `mutex()`; the writer holds it while it
+// applies a batch of changes.
+#pragma once
+
+#include "dataplane/path/session.hpp"
+#include "dataplane/path/session_build.hpp"
+#include "dataplane/path/tables_view.hpp"
+#include "dataplane/session_convert.hpp"
+#include "shared/config/config.hpp"
+#include "shared/ring/messages.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct rte_rcu_qsbr;
+
+namespace l2tpx::dp {
+
+// What the writer needs from the neighbour table to build a session's template.
+struct next_hop_resolver {
+	// MAC of the next hop towards `peer` (network-order bytes, IPv4 in the first 4) on
+	// `port`, or false when unresolved (resolution is then started).
+	std::function<bool(uint16_t port, uint8_t family, const uint8_t *peer, uint8_t mac_out[6])> resolve;
+	// This port's own MAC.
+	std::function<void(uint16_t port, uint8_t mac_out[6])> port_mac;
+};
+
+struct op_result {
+	ring::status st = ring::status::ok;
+	uint32_t index = UINT32_MAX;
+	std::string detail;
+	static op_result fail(ring::status s, std::string d) { return {s, UINT32_MAX, std::move(d)}; }
+};
+
+struct session_shadow {
+	ring::session_params params; // as installed (or last modified)
+	bool is_static = false;      // from the config file: kept by flush_sessions
+	bool waiting_neighbour = false; // installed, record down until the peer's MAC is known
+	uint32_t tunnel_index = UINT32_MAX;
+	std::vector<std::pair<ring::ip_addr, uint8_t>> extra_routes; // add_route prefixes
+};
+
+struct tunnel_shadow {
+	ring::tunnel_params params;
+	uint32_t sessions = 0;
+	bool is_static = false;
+};
+
+class tables {
+public:
+	tables() = default;
+	tables(const tables &) = delete;
+	tables &operator=(const tables &) = delete;
+	~tables();
+
+	// Allocates every table for the configured capacities (hugepage memory). `rcu` is the
+	// QSBR variable the workers report to; `self_rcu_id` is the writer's own reader id when
+	// the main lcore also processes packets (else RTE_QSBR_THRID_INVALID).
+	bool init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id, std::string &err);
+
+	const tables_view &view() const noexcept { return view_; }
+	tables_view &mutable_view() noexcept { return view_; } // setup only (ports, punt ring)
+	uint32_t session_capacity() const noexcept { return view_.session_mask + 1; }
+	uint32_t session_count() const noexcept { return static_cast<uint32_t>(sessions_.size()); }
+	uint32_t tunnel_count() const noexcept { return static_cast<uint32_t>(tunnels_.size()); }
+	std::mutex &mutex() noexcept { return mu_; }
+
+	void set_resolver(next_hop_resolver r) { resolver_ = std::move(r); }
+	void set_stats_arrays(std::vector<session_stats *> per_lcore) { stats_ = std::move(per_lcore); }
+
+	// Writer operations (main lcore). Each returns the status for the completion.
+	op_result add_tunnel(const ring::tunnel_params &p, bool is_static = false);
+	op_result modify_tunnel(const ring::tunnel_params &p);
+	op_result remove_tunnel(const ring::tunnel_params &p);
+	op_result add_session(const ring::session_params &p, bool is_static = false);
+	op_result modify_session(const ring::session_params &p);
+	// Removes; `final` receives the session's last counters.
+	op_result remove_session(const ring::session_ref &r, session_stats *final = nullptr);
+	op_result add_route(const ring::route_params &p);
+	op_result remove_route(const ring::route_params &p);
+	// Removes every non-static session and tunnel; returns how many sessions went.
+	uint32_t flush_managed();
+
+	// The next hop of `port` / `family` / address changed (resolved, new MAC): rebuilds the
+	// templates of the sessions that use it, with one grace period for all of them.
+	void next_hop_changed(uint16_t port);
+
+	// Lookups for commands, telemetry and tests (take mutex() around them from other threads).
+	uint32_t find_session(const ring::session_ref &r) const noexcept; // UINT32_MAX if none
+	const session_shadow *shadow(uint32_t index) const noexcept;
+	const tunnel_shadow *tunnel_at(uint32_t index) const noexcept;
+	session_stats sum_stats(uint32_t index) const noexcept;
+	template <typename F> void for_each_session(F &&f) const {
+		for (const auto &[idx, sh] : sessions_)
+			f(idx, sh);
+	}
+
+	// Ethernet pseudowire map: register an attachment port (setup).
+	bool add_attachment_port(uint16_t port_id, std::string &err);
+
+private:
+	uint32_t index_of(uint8_t version, uint32_t tunnel_id, uint32_t session_id) const noexcept;
+	op_result check_session_params(const ring::session_params &p) const;
+	op_result build_record(uint32_t index, session_shadow &sh, bool *waiting);
+	op_result add_routes(uint32_t index, const ring::session_params &p);
+	void delete_routes(uint32_t index, const session_shadow &sh);
+	bool route_add(const ring::ip_addr &a, uint8_t len, uint32_t index, std::string &err);
+	void route_del(const ring::ip_addr &a, uint8_t len);
+	void set_state(uint32_t index, session_state st) noexcept;
+	void synchronize() noexcept;
+	void reset_counters(uint32_t index) noexcept;
+	uint32_t pw_slot(uint32_t index, const ring::session_params &p) const noexcept;
+	std::string name_ = "l2tpx";
+
+	tables_view view_{};
+	session *sessions_mem_ = nullptr;
+	tunnel *tunnels_mem_ = nullptr;
+	session_seq *seq_mem_ = nullptr;
+	uint32_t *eth_pw_mem_ = nullptr;
+	rte_rcu_qsbr *rcu_ = nullptr;
+	unsigned self_rcu_id_ = 0;
+	uint32_t generation_ = 0;
+	uint32_t route_capacity_ = 0;
+	uint16_t attach_slot_of_port_[max_ports] = {};
+
+	std::unordered_map<uint32_t, session_shadow> sessions_;
+	std::unordered_map<uint32_t, tunnel_shadow> tunnels_;        // by tunnel index
+	std::unordered_map<uint64_t, uint32_t> tunnel_by_id_;         // (version << 32 | local id) -> index
+	std::vector<uint32_t> free_tunnel_slots_;
+	std::vector<session_stats *> stats_;
+	next_hop_resolver resolver_;
+	std::mutex mu_;
+};
+
+} // namespace l2tpx::dp
