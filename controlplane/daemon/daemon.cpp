@@ -1,0 +1,390 @@
+#include "controlplane/daemon/daemon.hpp"
+
+#include <poll.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "shared/l2tp/l2tpv2.hpp"
+#include "shared/mgmt/commands.hpp"
+#include "shared/mgmt/server.hpp"
+
+namespace l2tpx::cp::daemon {
+
+namespace {
+
+aaa::address_allocator make_pools(const daemon_config &cfg) {
+	aaa::address_allocator a;
+	for (const auto &p : cfg.pools) {
+		auto pool = aaa::ipv4_pool::create(p.name, ipv4_addr{load_be32(p.first.bytes.data())},
+		                                   ipv4_addr{load_be32(p.last.bytes.data())});
+		if (pool)
+			a.add_pool(std::move(*pool));
+		else
+			spdlog::error("pool {}: {}", p.name, to_string(pool.error()));
+	}
+	return a;
+}
+
+std::string describe(const udp_endpoint &e) { return to_string(e); }
+
+} // namespace
+
+time_point daemon::steady_now() {
+	return std::chrono::time_point_cast<duration>(std::chrono::steady_clock::now());
+}
+
+daemon::peer_key daemon::key_of(const udp_endpoint &e) {
+	peer_key k;
+	k.v6 = e.v6;
+	std::copy(e.addr.begin(), e.addr.begin() + (e.v6 ? 16 : 4), k.addr.begin());
+	return k;
+}
+
+daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, aaa::local_authenticator &auth)
+    : cfg_(cfg), io_(io), timers_(steady_now()), rng_(rng), auth_(auth), pools_(make_pools(cfg)),
+      dp_(io, timers_,
+          ring_dataplane_settings{
+              static_cast<uint8_t>(cfg.lns.check_source ? ring::session_flag::check_source : 0),
+              cfg.lns.mss_clamp, duration(cfg.cp.command_timeout_ms), 65536, rng.next<uint32_t>() | 1},
+          [this](const udp_endpoint &peer) { return port_for(peer); }),
+      peer_limiter_(cfg.cp.log_rate_per_s), dp_limiter_(cfg.cp.log_rate_per_s), started_(timers_.now()) {
+	const call_manager::config lib = cfg.library_config();
+	local_ = lib.l2tp.local;
+	tx_buf_.resize(65536);
+	calls_ = std::make_unique<call_manager>(
+	    timers_, rng_, lib, &auth_, &pools_, dp_,
+	    [this](const udp_endpoint &to, std::span<const uint8_t> d) { send_datagram(to, d); });
+	calls_->on_network_up = [this](session &s, ppp::ppp_link &l) {
+		up_since_[session_key{s.owner().local_id(), s.local_id()}] = timers_.now();
+		spdlog::info("session {}/{} up: user \"{}\" address {} (peer {} tunnel {} session {})",
+		             s.owner().local_id().value, s.local_id().value, l.user(), to_string(l.peer_ipv4()),
+		             describe(s.owner().peer()), s.owner().peer_id().value, s.peer_id().value);
+	};
+	calls_->on_link_finished = [this](session_key key, ppp::down_reason why) {
+		up_since_.erase(key);
+		dp_.remove_session(key.first, key.second); // preinstalled only: the library did not install it
+		debug_session_.erase({key.first.value, key.second.value});
+		spdlog::info("session {}/{} finished: {}", key.first.value, key.second.value, ppp::to_string(why));
+	};
+	dp_.on_install_failed = [this](tunnel_id_v2 t, session_id_v2 s, ring::status st, const std::string &detail) {
+		++counters_.install_failures;
+		uint64_t sup = 0;
+		if (dp_limiter_.allow(timers_.now(), sup))
+			spdlog::warn("session {}/{}: the dataplane refused it ({}{}{}); ending the call{}", t.value, s.value,
+			             ring::to_string(st), detail.empty() ? "" : ": ", detail,
+			             sup ? fmt::format(" ({} similar lines suppressed)", sup) : "");
+		calls_->disconnect(t, s);
+	};
+	dp_.on_error = [this](const std::string &e) {
+		uint64_t sup = 0;
+		if (dp_limiter_.allow(timers_.now(), sup))
+			spdlog::error("dataplane: {}{}", e, sup ? fmt::format(" ({} similar lines suppressed)", sup) : "");
+	};
+	dp_.on_other_event = [this](const ring::event &e) { on_dp_event(e); };
+}
+
+daemon::~daemon() {
+	calls_.reset();
+}
+
+uint32_t daemon::debug_mask_tunnel(uint16_t t) const {
+	auto it = debug_tunnel_.find(t);
+	return it == debug_tunnel_.end() ? 0 : it->second;
+}
+
+void daemon::on_dp_event(const ring::event &e) {
+	const auto type = static_cast<ring::event_type>(e.hdr.type);
+	if (type == ring::event_type::ready) {
+		if (have_boot_id_ && e.ready.boot_id != boot_id_) {
+			spdlog::critical("the dataplane restarted (boot id {:#x} -> {:#x}): its sessions are gone; exiting",
+			                 boot_id_, e.ready.boot_id);
+			fatal_ = true;
+		}
+		boot_id_ = e.ready.boot_id;
+		have_boot_id_ = true;
+		ready_ = e.ready;
+		return;
+	}
+	if (type == ring::event_type::session_entry) {
+		if (phase_ == phase::dump) {
+			const ring::session_params &p = e.entry.params;
+			++stale_sessions_;
+			if (p.version == 2)
+				spdlog::warn("dataplane holds L2TPv2 session {}/{} (index {}) from an earlier control plane: "
+				             "its PPP state is lost, it cannot be adopted; removing it",
+				             p.local_tunnel_id, p.local_session_id, e.entry.index);
+			else
+				spdlog::info("dataplane holds L2TPv{} session {} (index {}); static sessions are kept", p.version,
+				             p.local_session_id, e.entry.index);
+		}
+		return;
+	}
+	if (type != ring::event_type::completion || e.hdr.seq != startup_seq_ || phase_ == phase::running)
+		return;
+	if (e.done.result != ring::status::ok) {
+		spdlog::error("dataplane start-up command {} failed: {}", ring::to_string(static_cast<ring::command_type>(e.done.command)),
+		              ring::to_string(e.done.result));
+		fatal_ = true;
+		return;
+	}
+	switch (phase_) {
+	case phase::hello:
+		phase_ = phase::dump;
+		startup_seq_ = dp_.send(ring::make_command(ring::command_type::dump_sessions, 0));
+		break;
+	case phase::dump:
+		phase_ = phase::flush;
+		startup_seq_ = dp_.send(ring::make_command(ring::command_type::flush_sessions, 0));
+		break;
+	case phase::flush:
+		if (e.done.index)
+			spdlog::info("removed {} session(s) left by an earlier control plane", e.done.index);
+		phase_ = phase::running;
+		break;
+	case phase::running: break;
+	}
+}
+
+bool daemon::attach(std::string &error, duration timeout) {
+	const time_point deadline = steady_now() + timeout;
+	ring::event e;
+	// Events left in the ring (the dataplane's start-up ready) say which dataplane this is.
+	while (io_.poll_event(e))
+		dp_.on_event(e);
+	phase_ = phase::hello;
+	startup_seq_ = dp_.send(ring::make_command(ring::command_type::hello, 0));
+	while (phase_ != phase::running && !fatal_) {
+		const time_point now = steady_now();
+		if (now >= deadline) {
+			error = "the dataplane did not answer hello/dump/flush within " + std::to_string(timeout.count()) +
+			        " ms (is it running with the same file prefix and processing commands?)";
+			return false;
+		}
+		timers_.advance_to(now);
+		dp_.pump();
+		bool any = false;
+		while (io_.poll_event(e)) {
+			dp_.on_event(e);
+			any = true;
+		}
+		if (!any) {
+			const timespec ts{0, 1000000};
+			nanosleep(&ts, nullptr);
+		}
+	}
+	if (fatal_) {
+		error = "the dataplane refused the start-up commands";
+		return false;
+	}
+	spdlog::info("attached to the dataplane: boot id {:#x}, {} session slots, {} tunnel slots, {} port(s)",
+	             ready_.boot_id, ready_.session_capacity, ready_.tunnel_capacity, ready_.port_count);
+	return true;
+}
+
+bool daemon::allowed(const udp_endpoint &from) const {
+	if (cfg_.lacs.empty())
+		return true;
+	cfg::ip_address a;
+	a.family = from.v6 ? 6 : 4;
+	std::copy(from.addr.begin(), from.addr.end(), a.bytes.begin());
+	return cfg_.find_lac(a) != nullptr;
+}
+
+uint16_t daemon::port_for(const udp_endpoint &peer) const {
+	auto it = routes_.find(key_of(peer));
+	return it != routes_.end() ? it->second.port : cfg_.access_port();
+}
+
+template <typename... Args> void daemon::peer_log(int level, const char *fmt, Args &&...args) {
+	uint64_t suppressed = 0;
+	if (!peer_limiter_.allow(timers_.now(), suppressed))
+		return;
+	std::string line = fmt::vformat(fmt, fmt::make_format_args(args...));
+	if (suppressed)
+		line += fmt::format(" ({} similar lines suppressed)", suppressed);
+	spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", line);
+}
+
+void daemon::handle_punt(std::span<const uint8_t> data) {
+	auto p = parse_punt(data);
+	if (!p) {
+		++counters_.punt_errors[static_cast<unsigned>(p.error())];
+		peer_log(spdlog::level::debug, "punted packet dropped: {}", to_string(p.error()));
+		return;
+	}
+	if (!allowed(p->from)) {
+		++counters_.rx_peer_not_allowed;
+		peer_log(spdlog::level::warn, "L2TP from {} dropped: no [[lac]] admits this address", describe(p->from));
+		return;
+	}
+	if (p->to.v6 != local_.v6 || p->to.addr != local_.addr || p->to.port != local_.port) {
+		++counters_.rx_not_local;
+		peer_log(spdlog::level::debug, "L2TP from {} to {} dropped: not the LNS address {}", describe(p->from),
+		         describe(p->to), describe(local_));
+		return;
+	}
+	const peer_key k = key_of(p->from);
+	if (routes_.size() < 65536 || routes_.contains(k))
+		routes_[k] = l2_route_from(*p);
+	if (!debug_tunnel_.empty() || !debug_session_.empty()) {
+		const auto tid = static_cast<uint16_t>(p->meta.tunnel_id);
+		uint32_t mask = debug_mask_tunnel(tid);
+		if (auto it = debug_session_.find({tid, static_cast<uint16_t>(p->meta.session_id)}); it != debug_session_.end())
+			mask |= it->second;
+		const bool control = p->meta.reason == ring::punt_reason::l2tp_control;
+		if (mask & (control ? mgmt::debug_control : mgmt::debug_ppp))
+			spdlog::info("debug {}/{}: rx {} bytes from {} ({})", tid, p->meta.session_id, p->datagram.size(),
+			             describe(p->from), control ? "control" : fmt::format("ppp {:#06x}", p->meta.ppp_protocol));
+	}
+	++counters_.rx_datagrams;
+	calls_->receive(p->from, p->datagram);
+	// An ICCN (carrying our Session ID) establishes a session: the dataplane must know it
+	// before PPP starts, or it drops the subscriber's LCP frames.
+	if (auto h = l2tp::parse_v2(p->datagram); h && h->is_control() && h->tunnel_id && h->session_id)
+		preinstall_established(h->tunnel_id, h->session_id);
+}
+
+void daemon::preinstall_established(tunnel_id_v2 id, session_id_v2 sid) {
+	tunnel *t = calls_->l2tp().find_tunnel(id);
+	if (!t || !t->established() || dp_.known(id, sid))
+		return;
+	session *s = t->find_session(sid);
+	if (!s || s->state() != session_state::established || !calls_->link(id, sid))
+		return;
+	session_install si;
+	si.local_tunnel = id;
+	si.peer_tunnel = t->peer_id();
+	si.local_session = sid;
+	si.peer_session = s->peer_id();
+	si.local = local_;
+	si.peer = t->peer();
+	si.sequencing = s->params().sequencing_required;
+	dp_.preinstall(si);
+}
+
+void daemon::send_datagram(const udp_endpoint &to, std::span<const uint8_t> datagram) {
+	const size_t n = build_udp_packet(local_, to, datagram, tx_buf_, ip_id_++);
+	if (!n) {
+		++counters_.tx_build_failed;
+		peer_log(spdlog::level::warn, "datagram of {} bytes to {} cannot be sent", datagram.size(), describe(to));
+		return;
+	}
+	ring::inject_meta meta{};
+	meta.magic = ring::inject_meta_magic;
+	meta.version = ring::inject_meta_version;
+	meta.session_index = UINT32_MAX;
+	std::span<const uint8_t> l2;
+	auto it = routes_.find(key_of(to));
+	if (it != routes_.end()) {
+		meta.kind = ring::inject_kind::ethernet;
+		meta.out_port = it->second.port;
+		l2 = std::span<const uint8_t>(it->second.header.data(), it->second.l2_len);
+	} else {
+		meta.kind = ring::inject_kind::ip;
+		meta.out_port = cfg_.access_port();
+		++counters_.tx_via_ip;
+	}
+	if (!io_.inject(meta, l2, std::span<const uint8_t>(tx_buf_.data(), n))) {
+		++counters_.tx_inject_failed;
+		peer_log(spdlog::level::warn, "inject to {} failed (no mbuf or inject ring full)", describe(to));
+		return;
+	}
+	++counters_.tx_datagrams;
+}
+
+unsigned daemon::poll(time_point now) {
+	unsigned work = timers_.advance_to(now);
+	work += io_.drain_punts(256, [this](std::span<const uint8_t> d) { handle_punt(d); });
+	ring::event e;
+	for (unsigned i = 0; i < 256 && io_.poll_event(e); i++, work++)
+		dp_.on_event(e);
+	work += dp_.pump();
+	if (mgmt_)
+		work += static_cast<unsigned>(mgmt_->on_readable());
+	return work;
+}
+
+void daemon::begin_shutdown() {
+	if (shutting_down_)
+		return;
+	shutting_down_ = true;
+	shutdown_deadline_ = timers_.now() + duration(cfg_.cp.shutdown_timeout_ms);
+	std::vector<tunnel_id_v2> ids;
+	calls_->l2tp().for_each_tunnel([&](tunnel &t) { ids.push_back(t.local_id()); });
+	spdlog::info("shutting down: StopCCN to {} tunnel(s)", ids.size());
+	for (tunnel_id_v2 id : ids)
+		calls_->l2tp().clear_tunnel(id, ctl::result_codes::stopccn_general_clear);
+}
+
+bool daemon::shutdown_done() const {
+	return shutting_down_ && calls_->l2tp().tunnel_count() == 0 && calls_->link_count() == 0 && dp_.idle();
+}
+
+void daemon::run(const volatile std::sig_atomic_t *stop) {
+	const uint32_t max_idle = cfg_.cp.idle_max_sleep_us;
+	for (;;) {
+		const time_point now = steady_now();
+		if (now >= next_alive_check_) {
+			next_alive_check_ = now + duration(500);
+			if (!io_.alive()) {
+				spdlog::critical("the dataplane process is gone; exiting without touching its rings");
+				fatal_ = true;
+				break;
+			}
+		}
+		const unsigned work = poll(now);
+		if (fatal_)
+			break;
+		if (*stop && !shutting_down_)
+			begin_shutdown();
+		if (shutting_down_ && (shutdown_done() || now >= shutdown_deadline_)) {
+			if (!shutdown_done())
+				spdlog::warn("shutdown timeout: {} tunnel(s) unacknowledged, {} dataplane command(s) pending",
+				             calls_->l2tp().tunnel_count(), dp_.queued() + dp_.in_flight());
+			break;
+		}
+		if (work) {
+			idle_us_ = 0;
+			continue;
+		}
+		idle_us_ = idle_us_ ? std::min(idle_us_ * 2, max_idle) : std::min<uint32_t>(10, max_idle);
+		int64_t sleep_us = idle_us_;
+		const time_point next = timers_.next_deadline();
+		if (next != time_point::max())
+			sleep_us = std::min<int64_t>(sleep_us, std::max<int64_t>(0, (next - now).count() * 1000));
+		if (sleep_us <= 0)
+			continue;
+		++counters_.idle_sleeps;
+		const timespec ts{static_cast<time_t>(sleep_us / 1000000), static_cast<long>(sleep_us % 1000000) * 1000};
+		pollfd pfd{mgmt_ ? mgmt_->fd() : -1, POLLIN, 0};
+		ppoll(&pfd, 1, &ts, nullptr); // EINTR (a signal) just ends the sleep
+	}
+	if (fatal_) {
+		// Nothing can be sent to a dataplane that is gone: drop the library's state without
+		// letting it queue removals (the ring port ignores them from here on).
+		dp_.detach();
+		calls_.reset();
+		return;
+	}
+	// The library's destructor removes the sessions it installed; preinstalled ones remain.
+	calls_.reset();
+	dp_.remove_all();
+	const time_point flush_deadline = steady_now() + duration(1000);
+	while (!dp_.idle() && steady_now() < flush_deadline && io_.alive()) {
+		timers_.advance_to(steady_now());
+		dp_.pump();
+		ring::event e;
+		while (io_.poll_event(e))
+			dp_.on_event(e);
+		const timespec ts{0, 200000};
+		nanosleep(&ts, nullptr);
+	}
+	if (!dp_.idle())
+		spdlog::warn("{} dataplane command(s) unanswered at exit", dp_.queued() + dp_.in_flight());
+}
+
+} // namespace l2tpx::cp::daemon

@@ -1,0 +1,136 @@
+// l2tpx-controlplane assembled: the protocol library (call_manager: L2TP endpoint, PPP
+// links, AAA) behind the dataplane's rings, the management socket, and the event loop.
+//
+// Loop, one iteration: advance the timers to the steady clock, drain the punt ring (L2TP
+// messages, with PPP frames inside data messages, into the library), drain the event ring
+// (command completions), push queued commands, serve the management socket. When an
+// iteration finds nothing to do it sleeps (ppoll on the management socket) for a back-off
+// that doubles from 10 µs to idle_max_sleep_us, never past the next timer deadline.
+#pragma once
+
+#include <array>
+#include <csignal>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "controlplane/aaa/aaa.hpp"
+#include "controlplane/call_manager.hpp"
+#include "controlplane/core/random.hpp"
+#include "controlplane/core/timer.hpp"
+#include "controlplane/daemon/daemon_config.hpp"
+#include "controlplane/daemon/dataplane_io.hpp"
+#include "controlplane/daemon/log_limiter.hpp"
+#include "controlplane/daemon/packet_io.hpp"
+#include "controlplane/daemon/ring_dataplane.hpp"
+
+namespace l2tpx::mgmt {
+class server;
+}
+
+namespace l2tpx::cp::daemon {
+
+#define L2TPX_CPD_COUNTERS(X)                                                                     \
+	X(rx_datagrams)        /* L2TP datagrams handed to the library */                         \
+	X(rx_peer_not_allowed) /* from an address no [[lac]] admits */                            \
+	X(rx_not_local)        /* sent to another address than the LNS's */                       \
+	X(tx_datagrams)        /* datagrams injected */                                          \
+	X(tx_via_ip)           /* injected as IP (no learned Ethernet header for the peer) */     \
+	X(tx_build_failed)     /* datagram too large for a packet */                              \
+	X(tx_inject_failed)    /* no mbuf or inject ring full */                                 \
+	X(install_failures)    /* calls ended because the dataplane refused the session */        \
+	X(idle_sleeps)
+
+struct daemon_counters {
+#define X(n) uint64_t n = 0;
+	L2TPX_CPD_COUNTERS(X)
+#undef X
+	uint64_t punt_errors[punt_error_count] = {};
+};
+
+class daemon {
+public:
+	// `io`, `cfg`, `rng` and `auth` must outlive the daemon. Its clock starts at steady_now().
+	daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, aaa::local_authenticator &auth);
+	~daemon();
+	daemon(const daemon &) = delete;
+	daemon &operator=(const daemon &) = delete;
+
+	// Talks to the dataplane (hello, dump of installed sessions, flush of what cannot be
+	// adopted), waiting at most `timeout` on the steady clock. false with `error` on failure.
+	bool attach(std::string &error, duration timeout);
+	// Opens the management socket; false with `error` on failure.
+	bool open_mgmt(std::string &error);
+	// Runs until *stop is set, then tears tunnels down (StopCCN), waits for the peers' acks
+	// and the dataplane's completions (shutdown_timeout_ms at most), and returns.
+	void run(const volatile std::sig_atomic_t *stop);
+	// One loop iteration at steady time `now`; returns the work done (0: idle). Tests drive it.
+	unsigned poll(time_point now);
+	// Begins the shutdown (StopCCN on every tunnel); finished() once everything is acked.
+	void begin_shutdown();
+	bool shutdown_done() const;
+	// The dataplane went away (or restarted): the process must exit without touching it.
+	bool dataplane_lost() const noexcept { return fatal_; }
+
+	call_manager &calls() noexcept { return *calls_; }
+	ring_dataplane &dataplane() noexcept { return dp_; }
+	timer_service &timers() noexcept { return timers_; }
+	const daemon_counters &counters() const noexcept { return counters_; }
+	uint32_t debug_mask_tunnel(uint16_t t) const;
+	static time_point steady_now();
+
+private:
+	struct peer_key {
+		std::array<uint8_t, 16> addr{};
+		bool v6 = false;
+		auto operator<=>(const peer_key &) const = default;
+	};
+	static peer_key key_of(const udp_endpoint &e);
+	void handle_punt(std::span<const uint8_t> data);
+	void preinstall_established(tunnel_id_v2 t, session_id_v2 s);
+	void send_datagram(const udp_endpoint &to, std::span<const uint8_t> datagram);
+	uint16_t port_for(const udp_endpoint &peer) const;
+	bool allowed(const udp_endpoint &from) const;
+	template <typename... Args> void peer_log(int level, const char *fmt, Args &&...args);
+	void register_mgmt();
+	void on_dp_event(const ring::event &e);
+
+	enum class phase : uint8_t { hello, dump, flush, running };
+
+	const daemon_config &cfg_;
+	dataplane_io &io_;
+	timer_service timers_;
+	random_source &rng_;
+	aaa::local_authenticator &auth_;
+	aaa::address_allocator pools_;
+	ring_dataplane dp_;
+	std::unique_ptr<call_manager> calls_;
+	std::unique_ptr<mgmt::server> mgmt_;
+	udp_endpoint local_;
+	std::map<peer_key, l2_route> routes_;
+	std::map<uint16_t, uint32_t> debug_tunnel_;
+	std::map<std::pair<uint16_t, uint16_t>, uint32_t> debug_session_;
+	std::map<session_key, time_point> up_since_;
+	daemon_counters counters_;
+	log_limiter peer_limiter_;
+	log_limiter dp_limiter_;
+	time_point started_;
+	time_point shutdown_deadline_{time_point::max()};
+	bool shutting_down_ = false;
+	uint16_t ip_id_ = 0;
+	uint32_t idle_us_ = 0;
+	uint32_t boot_id_ = 0;
+	bool have_boot_id_ = false;
+	ring::ready_body ready_{};
+	phase phase_ = phase::hello;
+	uint32_t startup_seq_ = 0;
+	uint32_t stale_sessions_ = 0;
+	bool fatal_ = false;
+	time_point next_alive_check_{};
+	std::vector<uint8_t> tx_buf_;
+
+	friend struct mgmt_handlers;
+};
+
+} // namespace l2tpx::cp::daemon

@@ -1,0 +1,399 @@
+// The daemon against an in-memory dataplane: a LAC built from the protocol library dials
+// it through the punt and inject paths exactly as the rings carry them (punt_meta +
+// Ethernet/IP/UDP frames in, inject_meta + frames out), the fake dataplane answers the
+// commands, and the call ends up installed with a pool address; shutdown sends StopCCN
+// and removes the session from the dataplane.
+#include "controlplane/daemon/daemon.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "shared/base/byteorder.hpp"
+#include "shared/mgmt/client.hpp"
+#include "shared/mgmt/schema.hpp"
+
+namespace l2tpx::cp::daemon {
+namespace {
+
+const udp_endpoint lac_addr = udp_endpoint::v4(*parse_ipv4("198.18.0.2"), 41000);
+const udp_endpoint lns_addr = udp_endpoint::v4(*parse_ipv4("192.0.2.1"), 1701);
+
+const char *config_text = R"([dataplane]
+file_prefix = "t"
+[[port]]
+name = "access0"
+devargs = "net_null0"
+role = "access"
+addresses = ["192.0.2.1/24"]
+[controlplane]
+mgmt_socket = "/nonexistent/never-opened.sock"
+[lns]
+host_name = "lns-test"
+authentication = "chap"
+users_file = "/nonexistent/users"
+gateway_address = "100.64.0.1"
+dns = ["192.0.2.53"]
+[[lac]]
+address = "198.18.0.0/24"
+host_name = "lac-test"
+secret = "tunnel-secret"
+[[pool]]
+name = "p"
+first = "100.64.0.10"
+last = "100.64.0.11"
+)";
+
+struct fake_dataplane : dataplane_io {
+	std::deque<std::vector<uint8_t>> punts;
+	std::deque<ring::event> events;
+	std::vector<ring::command> commands;
+	std::vector<std::pair<ring::inject_meta, std::vector<uint8_t>>> injected;
+	std::vector<ring::session_params> sessions; // installed
+	uint32_t next_index = 5;
+	ring::status add_session_result = ring::status::ok;
+
+	bool try_send(const ring::command &c) override {
+		commands.push_back(c);
+		const auto t = static_cast<ring::command_type>(c.hdr.type);
+		ring::event done = ring::make_event(ring::event_type::completion, c.hdr.seq);
+		done.done.command = c.hdr.type;
+		done.done.result = ring::status::ok;
+		done.done.index = 0;
+		if (t == ring::command_type::hello) {
+			ring::event r = ring::make_event(ring::event_type::ready, c.hdr.seq);
+			r.ready.session_capacity = 1024;
+			r.ready.boot_id = 42;
+			events.push_back(r);
+		} else if (t == ring::command_type::add_session) {
+			done.done.result = add_session_result;
+			if (add_session_result == ring::status::ok) {
+				sessions.push_back(c.session);
+				done.done.index = next_index++;
+			}
+		} else if (t == ring::command_type::modify_session) {
+			for (auto &s : sessions)
+				if (s.local_tunnel_id == c.session.local_tunnel_id && s.local_session_id == c.session.local_session_id)
+					s = c.session;
+		} else if (t == ring::command_type::remove_session) {
+			std::erase_if(sessions, [&](const ring::session_params &s) {
+				return s.local_tunnel_id == c.session.local_tunnel_id &&
+				       s.local_session_id == c.session.local_session_id;
+			});
+		}
+		events.push_back(done);
+		return true;
+	}
+	bool poll_event(ring::event &e) override {
+		if (events.empty())
+			return false;
+		e = events.front();
+		events.pop_front();
+		return true;
+	}
+	unsigned drain_punts(unsigned max, const std::function<void(std::span<const uint8_t>)> &fn) override {
+		unsigned n = 0;
+		while (n < max && !punts.empty()) {
+			const auto p = std::move(punts.front());
+			punts.pop_front();
+			fn(p);
+			n++;
+		}
+		return n;
+	}
+	bool inject(const ring::inject_meta &meta, std::span<const uint8_t> a, std::span<const uint8_t> b) override {
+		std::vector<uint8_t> f(a.begin(), a.end());
+		f.insert(f.end(), b.begin(), b.end());
+		injected.emplace_back(meta, std::move(f));
+		return true;
+	}
+	size_t count(ring::command_type t) const {
+		size_t n = 0;
+		for (const auto &c : commands)
+			n += c.hdr.type == static_cast<uint16_t>(t);
+		return n;
+	}
+};
+
+// What the dataplane punts for a datagram from the LAC.
+std::vector<uint8_t> punt_of(const udp_endpoint &from, const udp_endpoint &to, std::span<const uint8_t> d) {
+	uint8_t ip[2048];
+	const size_t n = build_udp_packet(from, to, d, ip, 1);
+	ring::punt_meta m{};
+	m.magic = ring::punt_meta_magic;
+	m.version = ring::punt_meta_version;
+	m.reason = ring::punt_reason::l2tp_control;
+	m.l2tp_version = 2;
+	m.family = 4;
+	m.l3_offset = 14;
+	m.l4_offset = 34;
+	m.l2tp_offset = 42;
+	const uint8_t eth[] = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00};
+	std::vector<uint8_t> out(sizeof(m) + sizeof(eth) + n);
+	std::memcpy(out.data(), &m, sizeof(m));
+	std::memcpy(out.data() + sizeof(m), eth, sizeof(eth));
+	std::memcpy(out.data() + sizeof(m) + sizeof(eth), ip, n);
+	return out;
+}
+
+struct rig {
+	daemon_config cfg = load_string(config_text).value();
+	fake_dataplane io;
+	seeded_random rng_lns{1}, rng_lac{2};
+	aaa::local_authenticator users{aaa::user_db::parse("alice pw-a\n").value()};
+	std::unique_ptr<daemon> d;
+	timer_service lac_clock;
+	null_dataplane lac_dp;
+	std::unique_ptr<call_manager> lac;
+	std::vector<udp_endpoint> lac_sources; // where the LAC's datagrams claim to come from
+	udp_endpoint lac_from = lac_addr;
+
+	rig() {
+		d = std::make_unique<daemon>(cfg, io, rng_lns, users);
+		call_manager::config lc;
+		lc.l2tp.local_role = role::lac;
+		lc.l2tp.local = lac_addr;
+		lc.l2tp.tunnel.host_name = "lac-test";
+		lc.l2tp.tunnel.secrets.default_secret = "tunnel-secret";
+		lc.ppp.auth.user = "alice";
+		lc.ppp.auth.secret = "pw-a";
+		lac_clock.advance_to(d->timers().now());
+		lac = std::make_unique<call_manager>(lac_clock, rng_lac, lc, nullptr, nullptr, lac_dp,
+		                                     [this](const udp_endpoint &to, std::span<const uint8_t> dg) {
+			                                     EXPECT_EQ(to, lns_addr);
+			                                     io.punts.push_back(punt_of(lac_from, to, dg));
+		                                     });
+	}
+	// Delivers what the daemon injected to the LAC (UDP payload of the IP packet).
+	void deliver_injected() {
+		auto out = std::move(io.injected);
+		io.injected.clear();
+		for (auto &[meta, frame] : out) {
+			ASSERT_EQ(meta.magic, ring::inject_meta_magic);
+			ASSERT_EQ(meta.kind, ring::inject_kind::ethernet); // learned from the LAC's frames
+			ASSERT_GE(frame.size(), 14u + 28u);
+			EXPECT_EQ(frame[5], 0x02); // to the LAC's MAC
+			const uint8_t *ip = frame.data() + 14;
+			udp_endpoint from = udp_endpoint::v4(ipv4_addr{load_be32(ip + 12)}, load_be16(ip + 20));
+			EXPECT_EQ(from, lns_addr);
+			lac->receive(from, std::span<const uint8_t>(ip + 28, frame.size() - 14 - 28));
+		}
+	}
+	void run_for(duration total) {
+		const time_point end = d->timers().now() + total;
+		while (d->timers().now() < end) {
+			const time_point t = d->timers().now() + duration(10);
+			lac_clock.advance_to(t);
+			d->poll(t);
+			deliver_injected();
+		}
+	}
+	tunnel *lac_tunnel() {
+		tunnel *t = nullptr;
+		lac->l2tp().for_each_tunnel([&](tunnel &x) { t = &x; });
+		return t;
+	}
+};
+
+TEST(daemon, attach_says_hello_dumps_and_flushes) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	ASSERT_EQ(r.io.commands.size(), 3u);
+	EXPECT_EQ(r.io.commands[0].hdr.type, uint16_t(ring::command_type::hello));
+	EXPECT_EQ(r.io.commands[1].hdr.type, uint16_t(ring::command_type::dump_sessions));
+	EXPECT_EQ(r.io.commands[2].hdr.type, uint16_t(ring::command_type::flush_sessions));
+}
+
+TEST(daemon, lac_call_is_installed_in_the_dataplane_and_shutdown_tears_it_down) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	r.run_for(duration(3000));
+
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	const ring::session_params &s = r.io.sessions[0];
+	EXPECT_EQ(s.version, 2);
+	EXPECT_EQ(s.subscriber_v4[0], 100);
+	EXPECT_EQ(s.subscriber_v4[3], 10); // first pool address
+	EXPECT_EQ(s.peer_udp_port, lac_addr.port);
+	EXPECT_EQ(s.local_udp_port, 1701);
+	EXPECT_EQ(s.peer_tunnel_id, r.lac_tunnel()->local_id().value);
+	EXPECT_EQ(r.io.count(ring::command_type::add_tunnel), 1u);
+	// Installed at ICCN without an address (PPP frames reach us), completed after IPCP.
+	EXPECT_EQ(r.io.count(ring::command_type::add_session), 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::modify_session), 1u);
+	EXPECT_TRUE(s.flags & ring::session_flag::check_source);
+	EXPECT_EQ(r.d->calls().link_count(), 1u);
+	EXPECT_EQ(r.d->counters().tx_via_ip, 0u);
+	EXPECT_GT(r.d->counters().rx_datagrams, 5u);
+
+	r.d->begin_shutdown();
+	r.run_for(duration(1000));
+	EXPECT_TRUE(r.d->shutdown_done());
+	EXPECT_TRUE(r.io.sessions.empty());
+	EXPECT_EQ(r.io.count(ring::command_type::remove_tunnel), 1u);
+	EXPECT_EQ(r.lac->l2tp().counters().tunnels_closed, 1u);
+}
+
+TEST(daemon, peers_no_lac_admits_are_dropped_and_counted) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	r.lac_from = udp_endpoint::v4(*parse_ipv4("203.0.113.9"), 1701);
+	ASSERT_TRUE(r.lac->l2tp().open_tunnel(lns_addr));
+	r.run_for(duration(100));
+	EXPECT_GE(r.d->counters().rx_peer_not_allowed, 1u);
+	EXPECT_EQ(r.d->counters().rx_datagrams, 0u);
+	EXPECT_TRUE(r.io.injected.empty());
+	EXPECT_EQ(r.d->calls().l2tp().tunnel_count(), 0u);
+}
+
+TEST(daemon, refused_install_ends_the_call) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	r.io.add_session_result = ring::status::index_busy;
+	r.run_for(duration(3000));
+	EXPECT_TRUE(r.io.sessions.empty());
+	EXPECT_EQ(r.d->counters().install_failures, 1u);
+	EXPECT_EQ(r.d->calls().link_count(), 0u);
+	EXPECT_EQ(r.d->calls().counters().links_finished, 1u);
+}
+
+
+TEST(daemon, shutdown_with_a_silent_lac_times_out_cleanly) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	r.run_for(duration(3000));
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	r.d->begin_shutdown();
+	// The LAC is gone: nothing it would answer reaches the LNS.
+	const time_point end = r.d->timers().now() + duration(40000);
+	while (r.d->timers().now() < end) {
+		r.d->poll(r.d->timers().now() + duration(10));
+		r.io.injected.clear();
+	}
+	EXPECT_TRUE(r.io.sessions.empty());
+	EXPECT_EQ(r.d->calls().l2tp().tunnel_count(), 0u);
+	EXPECT_TRUE(r.d->shutdown_done());
+	r.d.reset();
+}
+
+
+TEST(daemon, destroyed_while_tunnels_are_closing) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	r.run_for(duration(3000));
+	r.d->begin_shutdown();
+	r.d->poll(r.d->timers().now() + duration(10));
+	EXPECT_FALSE(r.d->shutdown_done());
+	r.d.reset();
+}
+
+
+TEST(daemon, management_commands_answer_from_live_state) {
+	rig r;
+	r.cfg.cp.mgmt_socket = "/tmp/l2tpx-cpd-test-" + std::to_string(getpid()) + ".sock";
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	ASSERT_TRUE(r.d->open_mgmt(err)) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	r.run_for(duration(3000));
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	const uint16_t lns_tunnel = static_cast<uint16_t>(r.io.sessions[0].local_tunnel_id);
+	const uint16_t lns_session = static_cast<uint16_t>(r.io.sessions[0].local_session_id);
+
+	std::vector<mgmt::response> answers;
+	std::atomic<bool> done{false};
+	std::thread client([&] {
+		mgmt::client c(mgmt::client_options{r.cfg.cp.mgmt_socket, std::chrono::milliseconds(5000)});
+		const std::pair<const char *, mgmt::json> calls[] = {
+		    {"show tunnels", mgmt::json::object()},
+		    {"show sessions", mgmt::json::object()},
+		    {"show session", {{"id", lns_session}}},
+		    {"show tunnel", {{"id", lns_tunnel}}},
+		    {"show tunnel", {{"id", lns_tunnel ^ 1}}},
+		    {"show session", {{"id", "x"}}},
+		    {"debug tunnel", {{"id", lns_tunnel}, {"mask", 2}}},
+		    {"show config", mgmt::json::object()},
+		    {"version", mgmt::json::object()},
+		    {"show stats", mgmt::json::object()},
+		    {"clear tunnel", {{"id", lns_tunnel}}},
+		};
+		for (const auto &[cmd, args] : calls) {
+			auto a = c.call(cmd, args);
+			answers.push_back(a ? *a : mgmt::response{});
+		}
+		done = true;
+	});
+	time_point now = r.d->timers().now();
+	for (int i = 0; i < 200000 && !done; i++) {
+		now += duration(1);
+		r.lac_clock.advance_to(now);
+		r.d->poll(now);
+		r.deliver_injected();
+		usleep(50);
+	}
+	client.join();
+	ASSERT_EQ(answers.size(), 11u);
+	for (size_t i : {0, 1, 2, 3, 6, 7, 8, 9, 10})
+		EXPECT_TRUE(answers[i].ok) << i << ": " << answers[i].error_code << " " << answers[i].error_message;
+	ASSERT_TRUE(mgmt::is_table(answers[0].result));
+	EXPECT_EQ(answers[0].result["rows"].size(), 1u);
+	EXPECT_EQ(answers[0].result["rows"][0][0], lns_tunnel);
+	ASSERT_TRUE(mgmt::is_table(answers[1].result));
+	ASSERT_EQ(answers[1].result["rows"].size(), 1u);
+	EXPECT_EQ(answers[1].result["rows"][0][6], "100.64.0.10");
+	EXPECT_EQ(answers[2].result["ppp"]["user"], "alice");
+	EXPECT_EQ(answers[2].result["dataplane_index"], 5);
+	EXPECT_EQ(answers[3].result["state"], "established");
+	EXPECT_EQ(answers[4].error_code, "not_found");
+	EXPECT_EQ(answers[5].error_code, "invalid_argument");
+	EXPECT_EQ(answers[6].result["debug"], "control");
+	EXPECT_EQ(answers[7].result["pools"]["rows"][0][2], 1); // 2 addresses, 1 in use
+	EXPECT_EQ(answers[8].result["name"], "l2tpx-controlplane");
+	EXPECT_EQ(answers[9].result["calls"]["links_up"], 1);
+	EXPECT_EQ(answers[9].result["dataplane"]["sessions_installed"], 1);
+	EXPECT_EQ(answers[10].result["cleared"], lns_tunnel);
+	r.run_for(duration(2000));
+	EXPECT_TRUE(r.io.sessions.empty()); // the clear tore the call down
+}
+
+TEST(log_limiter, allows_a_burst_per_second_and_counts_the_rest) {
+	log_limiter l(2);
+	uint64_t sup = 99;
+	time_point t{duration(5000)};
+	EXPECT_TRUE(l.allow(t, sup));
+	EXPECT_EQ(sup, 0u);
+	EXPECT_TRUE(l.allow(t, sup));
+	EXPECT_FALSE(l.allow(t, sup));
+	EXPECT_FALSE(l.allow(t + duration(999), sup));
+	EXPECT_TRUE(l.allow(t + duration(1000), sup));
+	EXPECT_EQ(sup, 2u);
+}
+
+} // namespace
+} // namespace l2tpx::cp::daemon
