@@ -1,4 +1,4 @@
-// l2tpx-controlplane: the LNS control plane process (docs/controlplane-daemon.md).
+// l2tpx-controlplane: the LNS control plane process (docs/controlplane.md).
 //
 //   l2tpx-controlplane -c lns.toml [--check] [-v] [-- EAL args...]
 //

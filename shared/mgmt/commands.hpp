@@ -10,7 +10,7 @@
 namespace l2tpx::mgmt::cmd {
 
 // Lists: table results (schema.hpp). Suggested columns are documented in
-// docs/operations-cli.md; the CLI prints whatever columns the daemon sends.
+// docs/operations.md; the CLI prints whatever columns the daemon sends.
 inline constexpr std::string_view show_tunnels = "show tunnels";   // args {}
 inline constexpr std::string_view show_sessions = "show sessions"; // args {}, optional {"tunnel": id}
 // Single objects: key/value results. "id" is a tunnel ID (16-bit for L2TPv2, 32-bit

@@ -7,7 +7,7 @@
 //
 // The id is echoed so a client can match answers; it is null in the answer to a line
 // whose id could not be read. Unknown top-level fields are ignored (forward compatible).
-// See docs/operations-cli.md for the schema of results.
+// See docs/operations.md for the schema of results.
 #pragma once
 
 #include "shared/mgmt/error.hpp"

@@ -139,9 +139,8 @@ for ns in "$PEERS_NS_LNS" "$PEERS_NS_LAC" "$E2E_NS_CORE"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
 
-# One file for the control plane; the dataplane gets its own sections only (see
-# docs/controlplane-daemon.md: the dataplane loader must be told about the others).
-cat >"$PEERS_TMP/dp.toml" <<EOF2
+# One file configures both processes: the dataplane's tables first, then the control plane's.
+cat >"$PEERS_TMP/lns.toml" <<EOF2
 [dataplane]
 main_lcore = 0
 worker_lcores = []
@@ -171,7 +170,6 @@ role = "core"
 addresses = ["$CORE_DP_IP/24"]
 gateway = "$CORE_HOST_IP"     # the dataplane routes subscriber traffic by routes only (no connected routes)
 EOF2
-cp "$PEERS_TMP/dp.toml" "$PEERS_TMP/lns.toml"
 cat >>"$PEERS_TMP/lns.toml" <<EOF2
 
 [controlplane]
@@ -224,7 +222,7 @@ fi
 
 "$CP_BIN" -c "$PEERS_TMP/lns.toml" --check >"$PEERS_TMP/check.log" 2>&1 || peers_die "--check: $(cat "$PEERS_TMP/check.log")"
 
-ip netns exec "$PEERS_NS_LNS" setsid "$DP_BIN" -c "$PEERS_TMP/dp.toml" -- --log-level=lib.eal:warning \
+ip netns exec "$PEERS_NS_LNS" setsid "$DP_BIN" -c "$PEERS_TMP/lns.toml" -- --log-level=lib.eal:warning \
 	>>"$(dp_log)" 2>&1 </dev/null &
 DP_PID=$!
 PEERS_PIDS+=("$DP_PID")
