@@ -180,6 +180,8 @@ bool daemon::attach(std::string &error, duration timeout) {
 		error = "the dataplane refused the start-up commands";
 		return false;
 	}
+	if (ready_.session_capacity != 0)
+		calls_->l2tp().set_session_index_mask(ready_.session_capacity - 1);
 	spdlog::info("attached to the dataplane: boot id {:#x}, {} session slots, {} tunnel slots, {} port(s)",
 	             ready_.boot_id, ready_.session_capacity, ready_.tunnel_capacity, ready_.port_count);
 	return true;

@@ -80,11 +80,38 @@ tunnel_id_v2 endpoint::new_tunnel_id() {
 session_id_v2 endpoint::new_session_id(tunnel &t) {
 	if (t.session_count() >= 65535)
 		return session_id_v2{0};
-	for (;;) {
-		const auto v = rng_.next<uint16_t>();
-		if (v != 0 && !t.find_session(session_id_v2{v}))
-			return session_id_v2{v};
+	// Past this many tries the table is nearly full: take a unique ID and let the
+	// dataplane refuse it (index_busy), which ends the call with a logged reason.
+	constexpr unsigned slot_tries = 1024;
+	for (unsigned tries = 0;; tries++) {
+		const session_id_v2 v{rng_.next<uint16_t>()};
+		if (v.value == 0 || t.find_session(v))
+			continue;
+		if (session_index_mask_ == 0 || tries >= slot_tries || session_slot_free(t.local_id(), v))
+			return v;
 	}
+}
+
+bool endpoint::session_slot_free(tunnel_id_v2 tid, session_id_v2 sid) {
+	const uint32_t tunnel_bits = session_index_mask_ >> 16;
+	const uint32_t session_bits = session_index_mask_ & 0xffff;
+	bool free = true;
+	for (auto &[id, u] : tunnels_) {
+		if (((id.value ^ tid.value) & tunnel_bits) != 0)
+			continue; // a different slot range
+		if (session_bits == 0xffff) {
+			if (u->find_session(sid))
+				return false;
+			continue;
+		}
+		u->for_each_session([&](session &s) {
+			if (((s.local_id().value ^ sid.value) & session_bits) == 0)
+				free = false;
+		});
+		if (!free)
+			return false;
+	}
+	return true;
 }
 
 void endpoint::tunnel_dead(tunnel &) {

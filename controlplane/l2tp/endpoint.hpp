@@ -96,6 +96,9 @@ public:
 			hooks_.send(to, d);
 	}
 	session_id_v2 new_session_id(tunnel &t);
+	// The dataplane stores v2 sessions at ((tunnel << 16) | session) & mask: new session IDs
+	// avoid slots that another of our sessions already maps to. 0 = no constraint.
+	void set_session_index_mask(uint32_t mask) noexcept { session_index_mask_ = mask; }
 	void tunnel_dead(tunnel &t);
 	// Erases dead tunnels and finished sessions. Runs after every receive() and from a
 	// zero-delay timer when a tunnel dies on a timeout.
@@ -106,12 +109,14 @@ private:
 	void receive_sccrq(const udp_endpoint &from, const l2tp::v2_header &h, std::span<const uint8_t> packet);
 	bool admit(const udp_endpoint &from);
 	tunnel_id_v2 new_tunnel_id();
+	bool session_slot_free(tunnel_id_v2 tid, session_id_v2 sid);
 
 	timer_service &timers_;
 	random_source &rng_;
 	endpoint_config cfg_;
 	endpoint_hooks hooks_;
 	std::map<tunnel_id_v2, std::unique_ptr<tunnel>> tunnels_;
+	uint32_t session_index_mask_ = 0;
 	l2tp_counters counters_;
 	timer reap_timer_;
 };

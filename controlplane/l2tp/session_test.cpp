@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "controlplane/l2tp/l2tp_test_harness.hpp"
 
 namespace l2tpx::cp::test {
@@ -157,6 +159,23 @@ TEST_F(call_fixture, hidden_avps_when_configured) {
 	}
 	std::vector<uint8_t> keep;
 	EXPECT_FALSE(n->last(lac_addr, M::icrq, keep)) << "cannot be decoded without the secret";
+}
+
+TEST_F(call_fixture, session_ids_avoid_busy_dataplane_slots) {
+	// A 16-slot dataplane table: every one of 16 sessions must get a slot of its own, which
+	// random IDs alone would not give (the birthday bound makes a collision near certain).
+	up();
+	n->lns.ep->set_session_index_mask(15);
+	for (int i = 0; i < 16; i++)
+		ASSERT_TRUE(lac_t->place_call({}));
+	n->run();
+	tunnel &t = *n->only_tunnel(n->lns);
+	std::set<uint32_t> slots;
+	t.for_each_session([&](session &s) {
+		slots.insert(((uint32_t(t.local_id().value) << 16) | s.local_id().value) & 15);
+	});
+	EXPECT_EQ(t.session_count(), 16u);
+	EXPECT_EQ(slots.size(), 16u);
 }
 
 TEST_F(call_fixture, session_limit_and_wrong_direction) {
