@@ -186,6 +186,9 @@ punt_ring_size = 4096
 inject_ring_size = 4096
 idle_max_sleep_us = 200
 telemetry = true
+# A LAC sends LCP right after its ICCN, before the control plane's install reaches the
+# table: punt such frames (bounded by the punt ring) instead of dropping them.
+punt_unknown_sessions = true
 
 [[port]]
 name = "access0"
