@@ -27,7 +27,16 @@ std::optional<rate> parse_rate(std::string_view s) noexcept {
 	}
 	if (s.empty())
 		return std::nullopt;
-	// Integer and fractional digits, scaled exactly; the fraction must not leave a remainder.
+	const auto v = parse_scaled_decimal(s, scale, UINT64_MAX / scale / 2);
+	if (!v)
+		return std::nullopt;
+	r.value = *v;
+	if (r.value == 0 || r.value > (uint64_t(1) << 50))
+		return std::nullopt;
+	return r;
+}
+
+std::optional<uint64_t> parse_scaled_decimal(std::string_view s, uint64_t scale, uint64_t max_whole) noexcept {
 	uint64_t whole = 0, frac = 0, frac_div = 1;
 	bool dot = false, digits = false;
 	for (char c : s) {
@@ -39,7 +48,7 @@ std::optional<rate> parse_rate(std::string_view s) noexcept {
 			return std::nullopt;
 		digits = true;
 		if (!dot) {
-			if (whole > (UINT64_MAX - 9) / 10)
+			if (whole > (max_whole - uint64_t(c - '0')) / 10)
 				return std::nullopt;
 			whole = whole * 10 + uint64_t(c - '0');
 		} else {
@@ -49,14 +58,12 @@ std::optional<rate> parse_rate(std::string_view s) noexcept {
 			frac_div *= 10;
 		}
 	}
-	if (!digits || whole > UINT64_MAX / scale / 2)
+	uint64_t scaled_whole, scaled_frac, v;
+	if (!digits || __builtin_mul_overflow(frac, scale, &scaled_frac) || scaled_frac % frac_div != 0 ||
+	    __builtin_mul_overflow(whole, scale, &scaled_whole) ||
+	    __builtin_add_overflow(scaled_whole, scaled_frac / frac_div, &v))
 		return std::nullopt;
-	if ((frac * scale) % frac_div != 0)
-		return std::nullopt;
-	r.value = whole * scale + frac * scale / frac_div;
-	if (r.value == 0 || r.value > (uint64_t(1) << 50))
-		return std::nullopt;
-	return r;
+	return v;
 }
 
 std::string format_rate(const rate &r) {

@@ -31,6 +31,11 @@ struct rate {
 // "64000", "64000pps", "10kpps", "1.5Mpps", "100Mbps", "9.6Gbps", "1bps" (SI prefixes k, M,
 // G, T; decimals must resolve to a whole number). nullopt when malformed, zero or too large.
 std::optional<rate> parse_rate(std::string_view text) noexcept;
+
+// Digits with an optional fraction ("12", "2.5") times `scale`, exactly: nullopt when there
+// are no digits, a stray character, a whole part above `max_whole`, more than 12 fraction
+// digits, or a fraction that does not come out in whole units of the result.
+std::optional<uint64_t> parse_scaled_decimal(std::string_view text, uint64_t scale, uint64_t max_whole) noexcept;
 std::string format_rate(const rate &r);
 
 // Share i (0-based) of `total` split over n streams: sums exactly to total.

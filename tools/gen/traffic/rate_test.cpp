@@ -26,7 +26,7 @@ TEST(Rate, Parse) {
 		EXPECT_EQ(r->value, c.value) << c.text;
 	}
 	for (const char *bad : {"", "pps", "0", "0pps", "1.5", "1.0001kpps", "-5", "10 Mbps", "10Xbps", "1..2k",
-	                        "k", "99999999999999999999", "2000Tbps", "1e6"})
+	                        "k", "99999999999999999999", "2000Tbps", "1e6", "0.999999999999Tbps"})
 		EXPECT_FALSE(parse_rate(bad)) << bad;
 }
 
@@ -79,6 +79,15 @@ TEST(SizePattern, FixedListCustom) {
 	EXPECT_TRUE(build_size_pattern({size_mode::imix, {}}).empty());
 	EXPECT_TRUE(build_size_pattern({size_mode::imix, {{64, 0}}}).empty());
 	EXPECT_TRUE(build_size_pattern({size_mode::imix, {{64, 65536}, {65, 1}}}).empty());
+}
+
+TEST(Rate, ScaledDecimalIsExactAndBounded) {
+	EXPECT_EQ(parse_scaled_decimal("2.5", 1000, 100), 2500u);
+	EXPECT_EQ(parse_scaled_decimal("100", 1, 100), 100u);
+	EXPECT_FALSE(parse_scaled_decimal("101", 1, 100));
+	EXPECT_FALSE(parse_scaled_decimal("0.0001", 1000, 100));               // not a whole unit
+	EXPECT_FALSE(parse_scaled_decimal("0.999999999999", 1000000000000, 1)); // frac * scale overflows
+	EXPECT_FALSE(parse_scaled_decimal(".", 10, 100));
 }
 
 } // namespace

@@ -71,30 +71,7 @@ std::optional<uint64_t> parse_duration_ms(std::string_view s) noexcept {
 	} else {
 		return std::nullopt;
 	}
-	uint64_t whole = 0, frac = 0, frac_div = 1;
-	bool dot = false, digits = false;
-	for (char c : s) {
-		if (c == '.' && !dot) {
-			dot = true;
-			continue;
-		}
-		if (c < '0' || c > '9')
-			return std::nullopt;
-		digits = true;
-		if (!dot) {
-			if (whole > 1000000000)
-				return std::nullopt;
-			whole = whole * 10 + uint64_t(c - '0');
-		} else {
-			if (frac_div >= 1000000)
-				return std::nullopt;
-			frac = frac * 10 + uint64_t(c - '0');
-			frac_div *= 10;
-		}
-	}
-	if (!digits || (frac * scale_ms) % frac_div != 0)
-		return std::nullopt; // no digits, or a fraction of a millisecond
-	return whole * scale_ms + frac * scale_ms / frac_div;
+	return parse_scaled_decimal(s, scale_ms, 1000000000); // fractions of a millisecond: nullopt
 }
 
 namespace {
