@@ -14,7 +14,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 PACKAGES=(
   # build
   build-essential g++ clang meson ninja-build pkg-config python3-pyelftools
-  libdpdk-dev dpdk libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
+  libdpdk-dev dpdk dpdk-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libgtest-dev libgmock-dev
   libssl-dev libpcap-dev libclang-rt-14-dev nlohmann-json3-dev
   # tests and interop peers
