@@ -41,24 +41,29 @@ const char *to_string(distribution d) noexcept {
 	return "?";
 }
 
-std::string error::to_string() const {
-	std::string s = source;
+std::string format_located_error(std::string_view source, uint32_t line, uint32_t column, std::string_view field,
+                                 std::string_view what, std::string_view detail) {
+	std::string s(source);
 	if (line != 0) {
 		s += ':' + std::to_string(line);
 		if (column != 0)
 			s += ':' + std::to_string(column);
 	}
 	s += ": ";
-	if (field[0] != '\0') {
+	if (!field.empty()) {
 		s += field;
 		s += ": ";
 	}
-	s += cfg::to_string(code);
-	if (detail[0] != '\0') {
+	s += what;
+	if (!detail.empty()) {
 		s += ": ";
 		s += detail;
 	}
 	return s;
+}
+
+std::string error::to_string() const {
+	return format_located_error(source, line, column, field, cfg::to_string(code), detail);
 }
 
 bool parse_ip(std::string_view s, ip_address &out) noexcept {

@@ -49,6 +49,11 @@ struct error {
 	std::string to_string() const;
 };
 
+// "file:line:col: field: what: detail", leaving out what is unknown or empty. Shared by
+// every TOML loader of the project so that all config errors read the same.
+std::string format_located_error(std::string_view source, uint32_t line, uint32_t column, std::string_view field,
+                                 std::string_view what, std::string_view detail);
+
 // Top-level tables of the control plane, which validates them itself
 // (controlplane/daemon/daemon_config.cpp); the dataplane accepts them as not its own.
 inline constexpr std::string_view controlplane_tables[] = {"controlplane", "lns", "lac", "pool"};

@@ -1,5 +1,7 @@
 #include "tools/gen/traffic/run_config.hpp"
 
+#include "shared/config/config_loader.hpp"
+
 #include "tools/gen/traffic/payload.hpp"
 
 #include <toml++/toml.h>
@@ -35,23 +37,7 @@ const char *to_string(traffic_direction d) noexcept {
 }
 
 std::string config_error::to_string() const {
-	std::string s = source;
-	if (line != 0) {
-		s += ':' + std::to_string(line);
-		if (column != 0)
-			s += ':' + std::to_string(column);
-	}
-	s += ": ";
-	if (field[0] != '\0') {
-		s += field;
-		s += ": ";
-	}
-	s += gen::to_string(code);
-	if (detail[0] != '\0') {
-		s += ": ";
-		s += detail;
-	}
-	return s;
+	return cfg::format_located_error(source, line, column, field, gen::to_string(code), detail);
 }
 
 std::optional<uint64_t> parse_duration_ms(std::string_view s) noexcept {
