@@ -11,6 +11,7 @@ call_manager::call_manager(timer_service &timers, random_source &rng, config cfg
 	cfg_.ppp.server = cfg_.l2tp.local_role == role::lns;
 	endpoint_hooks h;
 	h.send = std::move(send);
+	h.session_answered = [this](session &s) { session_answered(s); };
 	h.session_up = [this](session &s) { session_up(s); };
 	h.session_down = [this](session &s, const disconnect_cause &) { session_down(s); };
 	h.ppp_frame = [this](session &s, std::span<const uint8_t> f) {
@@ -26,6 +27,9 @@ call_manager::~call_manager() {
 	for (auto &[key, c] : links_)
 		if (c.installed)
 			dp_.remove_session(key.first, key.second);
+	for (const session_key &key : prepared_)
+		dp_.remove_session(key.first, key.second);
+	prepared_.clear();
 	links_.clear();
 	graveyard_.clear();
 	ep_.reset();
@@ -42,6 +46,27 @@ bool call_manager::disconnect(tunnel_id_v2 t, session_id_v2 s) {
 		return false;
 	l->close(ppp::down_reason::admin_close);
 	return true;
+}
+
+void call_manager::session_answered(session &s) {
+	const tunnel &t = s.owner();
+	session_install si;
+	si.local_tunnel = t.local_id();
+	si.peer_tunnel = t.peer_id();
+	si.local_session = s.local_id();
+	si.peer_session = s.peer_id();
+	si.local = cfg_.l2tp.local;
+	si.peer = t.peer();
+	si.sequencing = s.params().sequencing_required;
+	if (auto r = dp_.prepare_session(si); !r) {
+		// Without the dataplane the subscriber's PPP frames would be dropped: refuse the call.
+		++counters_.dp_prepare_failures;
+		s.close(rc::cdn_no_facilities_temporary, rc::error_no_resources,
+		        std::string("dataplane: ") + std::string(to_string(r.error())));
+		return;
+	}
+	prepared_.insert(session_key{t.local_id(), s.local_id()});
+	++counters_.dp_prepares;
 }
 
 void call_manager::session_up(session &s) {
@@ -90,6 +115,7 @@ void call_manager::network_up(session_key key) {
 		return;
 	}
 	c.installed = true;
+	prepared_.erase(key);
 	++counters_.dp_installs;
 	++counters_.links_up;
 	if (on_network_up)
@@ -104,7 +130,8 @@ void call_manager::link_finished(session_key key, ppp::down_reason why) {
 	links_.erase(it);
 	++counters_.links_finished;
 	++counters_.down[static_cast<unsigned>(why)];
-	if (c.installed) {
+	const bool prepared = prepared_.erase(key) != 0;
+	if (c.installed || prepared) {
 		dp_.remove_session(key.first, key.second);
 		++counters_.dp_removals;
 	}
@@ -121,9 +148,16 @@ void call_manager::link_finished(session_key key, ppp::down_reason why) {
 }
 
 void call_manager::session_down(session &s) {
-	auto it = links_.find(session_key{s.owner().local_id(), s.local_id()});
-	if (it == links_.end())
+	const session_key key{s.owner().local_id(), s.local_id()};
+	auto it = links_.find(key);
+	if (it == links_.end()) {
+		// Answered but never connected (CDN before ICCN, tunnel down, refused by the hook).
+		if (prepared_.erase(key)) {
+			dp_.remove_session(key.first, key.second);
+			++counters_.dp_removals;
+		}
 		return;
+	}
 	it->second.link->lower_down(); // → link_finished(lower_down)
 }
 

@@ -1,6 +1,7 @@
 // The control plane assembled: an L2TP endpoint, one PPP link per established session, and
-// the dataplane port. When a link's network layer comes up the session is installed in the
-// dataplane; whichever way a call ends (LCP Terminate, CDN, StopCCN, admin clear, echo
+// the dataplane port. When a call is answered (ICRP) the session is prepared in the
+// dataplane (control only: PPP frames reach us, no data passes); when the link's network
+// layer comes up it is installed; whichever way a call ends (LCP Terminate, CDN, StopCCN, admin clear, echo
 // timeout, tunnel failure) it is removed there and its address goes back to the pool.
 //
 // The same class serves the LNS (PPP server, AAA, pools) and the LAC side of the traffic
@@ -11,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -25,7 +27,7 @@ namespace l2tpx::cp {
 
 #define L2TPX_CP_CALL_COUNTERS(X)                                                               \
 	X(links_started) X(links_up) X(links_finished) X(dp_installs) X(dp_install_failures)          \
-	X(dp_removals)
+	X(dp_removals) X(dp_prepares) X(dp_prepare_failures)
 
 struct call_counters {
 #define X(n) uint64_t n = 0;
@@ -65,6 +67,7 @@ private:
 		std::unique_ptr<ppp::ppp_link> link;
 		bool installed = false;
 	};
+	void session_answered(session &s);
 	void session_up(session &s);
 	void session_down(session &s);
 	void network_up(session_key key);
@@ -79,6 +82,7 @@ private:
 	dataplane_port &dp_;
 	std::unique_ptr<endpoint> ep_;
 	std::map<session_key, call> links_;
+	std::set<session_key> prepared_; // in the dataplane as "control only", not installed yet
 	std::vector<std::unique_ptr<ppp::ppp_link>> graveyard_; // finished links, freed off-stack
 	timer bury_timer_;
 	call_counters counters_;

@@ -257,6 +257,77 @@ TEST(full_call, comes_up_over_a_lossy_reordering_duplicating_wire) {
 	}
 }
 
+// The session reaches the dataplane when the LNS answers the call, before the ICRP goes
+// out: the LAC's first LCP frame can never beat it. It is completed once IPCP opens.
+TEST(full_call, session_is_prepared_before_the_icrp_and_installed_at_ipcp) {
+	full_call c;
+	bool prepared_before_icrp = false;
+	size_t lns_sent = 0;
+	ASSERT_TRUE(c.dial());
+	for (int i = 0; i < 200 && c.lns_dp.sessions.empty(); i++) {
+		c.ts.advance(5ms);
+		for (; lns_sent < c.wire.size(); lns_sent++) {
+			const datagram &g = c.wire[lns_sent];
+			auto h = l2tp::parse_v2(g.bytes);
+			if (g.from != lns_addr || !h || !h->is_control() || h->payload.size() < 8 ||
+			    load_be16(h->payload.data() + 6) != 11 /* ICRP */)
+				continue;
+			ASSERT_EQ(c.lns_dp.prepared.size(), 1u);
+			const session_install &p = c.lns_dp.prepared.begin()->second;
+			EXPECT_TRUE(p.subscriber_ipv4.is_unspecified());
+			EXPECT_NE(p.peer_session.value, 0);
+			EXPECT_EQ(p.peer_session.value, h->session_id.value);
+			EXPECT_EQ(p.peer, lac_addr);
+			EXPECT_TRUE(c.lns_dp.sessions.empty());
+			prepared_before_icrp = true;
+		}
+	}
+	EXPECT_TRUE(prepared_before_icrp);
+	c.ts.advance(2s);
+	ASSERT_EQ(c.lns_dp.sessions.size(), 1u);
+	EXPECT_TRUE(c.lns_dp.prepared.empty()); // completed, not duplicated
+	EXPECT_EQ(c.lns->counters().dp_prepares, 1u);
+	EXPECT_EQ(c.lns->counters().dp_installs, 1u);
+	// The LAC prepared its end when it got the ICRP, before sending the ICCN.
+	EXPECT_EQ(c.lac->counters().dp_prepares, 1u);
+}
+
+// A call that ends before PPP runs (CDN after the ICRP) leaves nothing in the dataplane.
+TEST(full_call, a_call_cleared_before_iccn_is_removed_from_the_dataplane) {
+	full_call d;
+	ASSERT_TRUE(d.dial());
+	for (int i = 0; i < 200 && d.lns_dp.prepared.empty(); i++)
+		d.ts.advance(1ms);
+	ASSERT_EQ(d.lns_dp.prepared.size(), 1u);
+	const session_key key = d.lns_dp.prepared.begin()->first;
+	ASSERT_TRUE(d.lns->l2tp().clear_session(key.first, key.second));
+	d.ts.advance(1s);
+	EXPECT_TRUE(d.lns_dp.prepared.empty());
+	EXPECT_TRUE(d.lns_dp.sessions.empty());
+	EXPECT_EQ(d.lns->counters().dp_removals, 1u);
+	EXPECT_EQ(d.lns->link_count(), 0u);
+	EXPECT_EQ(d.pool.available(), 2u);
+}
+
+// A dataplane that cannot take the session refuses the call: CDN, no ICRP, tunnel kept.
+TEST(full_call, dataplane_refusing_the_prepare_refuses_the_call) {
+	full_call c;
+	c.lns_dp.fail_next_prepare = true;
+	ASSERT_TRUE(c.dial());
+	c.ts.advance(2s);
+	EXPECT_EQ(c.lns->counters().dp_prepare_failures, 1u);
+	EXPECT_TRUE(c.lns_dp.prepared.empty());
+	EXPECT_TRUE(c.lns_dp.sessions.empty());
+	ASSERT_TRUE(c.lac_tunnel() && c.lns_tunnel());
+	EXPECT_TRUE(c.lac_tunnel()->established());
+	EXPECT_EQ(c.lac_tunnel()->session_count(), 0u);
+	EXPECT_EQ(c.lac->l2tp().counters().sessions_established, 0u);
+	// The next call on the same tunnel works.
+	ASSERT_TRUE(c.lac_tunnel()->place_call(call_params{}));
+	c.ts.advance(2s);
+	EXPECT_EQ(c.lns_dp.sessions.size(), 1u);
+}
+
 TEST(full_call, dataplane_refusal_ends_the_call) {
 	full_call c;
 	c.lns_dp.capacity = 0;

@@ -51,6 +51,14 @@ std::string_view to_string(dp_error e) noexcept;
 class dataplane_port {
 public:
 	virtual ~dataplane_port() = default;
+	// The call is being answered (session_answered): the session exists but PPP has not
+	// opened its network layer. A dataplane that drops data of unknown sessions learns it
+	// here in a "control only" state (its PPP control frames reach the control plane, no
+	// subscriber data passes). `s` has no subscriber address; the MRU and PPP options are
+	// not negotiated yet. install_session() later completes it; remove_session() takes it
+	// out whichever way the call ends. The default does nothing (a port that installs
+	// sessions only when they are up).
+	virtual result<void, dp_error> prepare_session(const session_install &) { return {}; }
 	virtual result<void, dp_error> install_session(const session_install &s) = 0;
 	// Idempotent: removing an absent session is not an error.
 	virtual void remove_session(tunnel_id_v2 local_tunnel, session_id_v2 local_session) = 0;
@@ -67,15 +75,18 @@ public:
 
 class recording_dataplane final : public dataplane_port {
 public:
+	result<void, dp_error> prepare_session(const session_install &s) override;
 	result<void, dp_error> install_session(const session_install &s) override;
 	void remove_session(tunnel_id_v2 t, session_id_v2 s) override;
 	void remove_tunnel(tunnel_id_v2 t) override;
 
 	std::map<session_key, session_install> sessions;
+	std::map<session_key, session_install> prepared; // control only, not installed yet
 	std::vector<session_install> installs; // history
 	std::vector<session_key> removals;     // history (sessions actually removed)
 	size_t capacity = SIZE_MAX;
 	bool fail_next_install = false;
+	bool fail_next_prepare = false;
 };
 
 } // namespace l2tpx::cp

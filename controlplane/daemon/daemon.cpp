@@ -8,7 +8,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "shared/l2tp/l2tpv2.hpp"
 #include "shared/mgmt/commands.hpp"
 #include "shared/mgmt/server.hpp"
 
@@ -66,7 +65,6 @@ daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, a
 	};
 	calls_->on_link_finished = [this](session_key key, ppp::down_reason why) {
 		up_since_.erase(key);
-		dp_.remove_session(key.first, key.second); // preinstalled only: the library did not install it
 		debug_session_.erase({key.first.value, key.second.value});
 		spdlog::info("session {}/{} finished: {}", key.first.value, key.second.value, ppp::to_string(why));
 	};
@@ -77,7 +75,9 @@ daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, a
 			spdlog::warn("session {}/{}: the dataplane refused it ({}{}{}); ending the call{}", t.value, s.value,
 			             ring::to_string(st), detail.empty() ? "" : ": ", detail,
 			             sup ? fmt::format(" ({} similar lines suppressed)", sup) : "");
-		calls_->disconnect(t, s);
+		// PPP running: LCP Terminate, then CDN. Refused while only prepared (ICRP): CDN.
+		if (!calls_->disconnect(t, s))
+			calls_->l2tp().clear_session(t, s, ctl::result_codes::cdn_no_facilities_temporary);
 	};
 	dp_.on_error = [this](const std::string &e) {
 		uint64_t sup = 0;
@@ -243,29 +243,10 @@ void daemon::handle_punt(std::span<const uint8_t> data) {
 			             describe(p->from), control ? "control" : fmt::format("ppp {:#06x}", p->meta.ppp_protocol));
 	}
 	++counters_.rx_datagrams;
+	// An ICRQ is answered with an ICRP only after the library prepared the session in the
+	// dataplane (call_manager::session_answered → ring_dataplane::prepare_session): the
+	// add_session command is in the ring before the ICRP is injected.
 	calls_->receive(p->from, p->datagram);
-	// An ICCN (carrying our Session ID) establishes a session: the dataplane must know it
-	// before PPP starts, or it drops the subscriber's LCP frames.
-	if (auto h = l2tp::parse_v2(p->datagram); h && h->is_control() && h->tunnel_id && h->session_id)
-		preinstall_established(h->tunnel_id, h->session_id);
-}
-
-void daemon::preinstall_established(tunnel_id_v2 id, session_id_v2 sid) {
-	tunnel *t = calls_->l2tp().find_tunnel(id);
-	if (!t || !t->established() || dp_.known(id, sid))
-		return;
-	session *s = t->find_session(sid);
-	if (!s || s->state() != session_state::established || !calls_->link(id, sid))
-		return;
-	session_install si;
-	si.local_tunnel = id;
-	si.peer_tunnel = t->peer_id();
-	si.local_session = sid;
-	si.peer_session = s->peer_id();
-	si.local = local_;
-	si.peer = t->peer();
-	si.sequencing = s->params().sequencing_required;
-	dp_.preinstall(si);
 }
 
 void daemon::send_datagram(const udp_endpoint &to, std::span<const uint8_t> datagram) {
@@ -307,6 +288,8 @@ unsigned daemon::poll(time_point now) {
 	work += dp_.pump();
 	if (mgmt_)
 		work += static_cast<unsigned>(mgmt_->on_readable());
+	if (mgmt_ro_)
+		work += static_cast<unsigned>(mgmt_ro_->on_readable());
 	return work;
 }
 
@@ -326,10 +309,42 @@ bool daemon::shutdown_done() const {
 	return shutting_down_ && calls_->l2tp().tunnel_count() == 0 && calls_->link_count() == 0 && dp_.idle();
 }
 
-void daemon::run(const volatile std::sig_atomic_t *stop) {
+daemon::users_reload daemon::reload_users() {
+	users_reload out;
+	const std::string &path = cfg_.lns.users_file;
+	out.users = auth_.db().size();
+	if (path.empty()) {
+		++counters_.users_reload_failures;
+		out.message = "no lns.users_file configured (authentication = \"none\")";
+		spdlog::warn("reload: {}; nothing to reload", out.message);
+		return out;
+	}
+	const size_t before = out.users;
+	if (auto r = auth_.reload(); !r) {
+		++counters_.users_reload_failures;
+		out.message = r.error().line ? fmt::format("users file {}:{}: {}", path, r.error().line,
+		                                           aaa::to_string(r.error().code))
+		                             : fmt::format("users file {}: {}", path, aaa::to_string(r.error().code));
+		out.message += fmt::format("; the previous {} user(s) are kept", before);
+		spdlog::error("reload: {}", out.message);
+		return out;
+	}
+	++counters_.users_reloads;
+	out.ok = true;
+	out.users = auth_.db().size();
+	out.message = fmt::format("users file {}: {} user(s) (was {})", path, out.users, before);
+	spdlog::info("reload: {}; sessions up are not affected", out.message);
+	return out;
+}
+
+void daemon::run(const volatile std::sig_atomic_t *stop, volatile std::sig_atomic_t *reload) {
 	const uint32_t max_idle = cfg_.cp.idle_max_sleep_us;
 	for (;;) {
 		const time_point now = steady_now();
+		if (reload && *reload) {
+			*reload = 0;
+			(void)reload_users(); // logged
+		}
 		if (now >= next_alive_check_) {
 			next_alive_check_ = now + duration(500);
 			if (!io_.alive()) {
@@ -362,8 +377,8 @@ void daemon::run(const volatile std::sig_atomic_t *stop) {
 			continue;
 		++counters_.idle_sleeps;
 		const timespec ts{static_cast<time_t>(sleep_us / 1000000), static_cast<long>(sleep_us % 1000000) * 1000};
-		pollfd pfd{mgmt_ ? mgmt_->fd() : -1, POLLIN, 0};
-		ppoll(&pfd, 1, &ts, nullptr); // EINTR (a signal) just ends the sleep
+		pollfd pfd[2] = {{mgmt_ ? mgmt_->fd() : -1, POLLIN, 0}, {mgmt_ro_ ? mgmt_ro_->fd() : -1, POLLIN, 0}};
+		ppoll(pfd, 2, &ts, nullptr); // EINTR (a signal) just ends the sleep
 	}
 	if (fatal_) {
 		// Nothing can be sent to a dataplane that is gone: drop the library's state without
@@ -372,7 +387,7 @@ void daemon::run(const volatile std::sig_atomic_t *stop) {
 		calls_.reset();
 		return;
 	}
-	// The library's destructor removes the sessions it installed; preinstalled ones remain.
+	// The library's destructor removes the sessions it installed or prepared.
 	calls_.reset();
 	dp_.remove_all();
 	const time_point flush_deadline = steady_now() + duration(1000);

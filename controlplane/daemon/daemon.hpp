@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "controlplane/aaa/aaa.hpp"
 #include "controlplane/call_manager.hpp"
@@ -31,6 +32,10 @@ class server;
 
 namespace l2tpx::cp::daemon {
 
+// Management command that re-reads the users file (also SIGHUP). Not (yet) in
+// shared/mgmt/commands.hpp; l2tpxctl sends the same name.
+inline constexpr std::string_view reload_command = "reload";
+
 #define L2TPX_CPD_COUNTERS(X)                                                                     \
 	X(rx_datagrams)        /* L2TP datagrams handed to the library */                         \
 	X(rx_peer_not_allowed) /* from an address no [[lac]] admits */                            \
@@ -40,6 +45,8 @@ namespace l2tpx::cp::daemon {
 	X(tx_build_failed)     /* datagram too large for a packet */                              \
 	X(tx_inject_failed)    /* no mbuf or inject ring full */                                 \
 	X(install_failures)    /* calls ended because the dataplane refused the session */        \
+	X(users_reloads)       /* users file re-read (SIGHUP, reload command) */                  \
+	X(users_reload_failures) /* ... and refused: the previous users were kept */              \
 	X(idle_sleeps)
 
 struct daemon_counters {
@@ -60,11 +67,22 @@ public:
 	// Talks to the dataplane (hello, dump of installed sessions, flush of what cannot be
 	// adopted), waiting at most `timeout` on the steady clock. false with `error` on failure.
 	bool attach(std::string &error, duration timeout);
-	// Opens the management socket; false with `error` on failure.
+	// Opens the management socket (and the read-only one when configured); false with
+	// `error` on failure.
 	bool open_mgmt(std::string &error);
 	// Runs until *stop is set, then tears tunnels down (StopCCN), waits for the peers' acks
-	// and the dataplane's completions (shutdown_timeout_ms at most), and returns.
-	void run(const volatile std::sig_atomic_t *stop);
+	// and the dataplane's completions (shutdown_timeout_ms at most), and returns. When
+	// `reload` is given, a non-zero *reload (SIGHUP) re-reads the users file and clears it.
+	void run(const volatile std::sig_atomic_t *stop, volatile std::sig_atomic_t *reload = nullptr);
+	// Re-reads lns.users_file. On success the new users authenticate from the next
+	// PAP/CHAP exchange on (sessions up stay up); on error (unreadable file, bad line) the
+	// previous users are kept and `message` names the file and line. Logged either way.
+	struct users_reload {
+		bool ok = false;
+		size_t users = 0;    // users in force afterwards
+		std::string message; // the error, or a summary
+	};
+	users_reload reload_users();
 	// One loop iteration at steady time `now`; returns the work done (0: idle). Tests drive it.
 	unsigned poll(time_point now);
 	// Begins the shutdown (StopCCN on every tunnel); finished() once everything is acked.
@@ -88,12 +106,11 @@ private:
 	};
 	static peer_key key_of(const udp_endpoint &e);
 	void handle_punt(std::span<const uint8_t> data);
-	void preinstall_established(tunnel_id_v2 t, session_id_v2 s);
 	void send_datagram(const udp_endpoint &to, std::span<const uint8_t> datagram);
 	uint16_t port_for(const udp_endpoint &peer) const;
 	bool allowed(const udp_endpoint &from) const;
 	template <typename... Args> void peer_log(int level, const char *fmt, Args &&...args);
-	void register_mgmt();
+	void register_mgmt(mgmt::server &srv, bool admin);
 	void on_dp_event(const ring::event &e);
 
 	enum class phase : uint8_t { hello, dump, flush, running };
@@ -107,6 +124,7 @@ private:
 	ring_dataplane dp_;
 	std::unique_ptr<call_manager> calls_;
 	std::unique_ptr<mgmt::server> mgmt_;
+	std::unique_ptr<mgmt::server> mgmt_ro_; // read-only socket (optional)
 	udp_endpoint local_;
 	std::map<peer_key, l2_route> routes_;
 	std::map<uint16_t, uint32_t> debug_tunnel_;

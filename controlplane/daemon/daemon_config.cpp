@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include <grp.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -79,6 +81,29 @@ private:
 		out = v->get();
 		return true;
 	}
+	// A group name or number; resolved now, so a typo is a configuration error.
+	bool get_group(const toml::table &t, std::string_view path, std::string_view key, std::optional<uint32_t> &out) {
+		const toml::node *n = t.get(key);
+		if (!n)
+			return true;
+		if (auto i = n->as_integer()) {
+			if (i->get() < 0 || i->get() > 0x7fffffff)
+				return fail(cfg::errc::bad_value, *n, join(path, key), "a group number of 0..2147483647");
+			out = static_cast<uint32_t>(i->get());
+			return true;
+		}
+		auto v = n->as_string();
+		if (!v)
+			return fail(cfg::errc::wrong_type, *n, join(path, key), "expected a group name or number");
+		const std::string name = v->get();
+		std::vector<char> buf(16384);
+		group g{};
+		group *found = nullptr;
+		if (name.empty() || getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &found) != 0 || !found)
+			return fail(cfg::errc::bad_value, *n, join(path, key), "no such group: \"" + name + "\"");
+		out = static_cast<uint32_t>(found->gr_gid);
+		return true;
+	}
 	bool get_bool(const toml::table &t, std::string_view path, std::string_view key, bool &out) {
 		const toml::node *n = t.get(key);
 		if (!n)
@@ -135,7 +160,8 @@ private:
 bool parser::load_controlplane(const toml::table &t, controlplane_section &c) {
 	const std::string p = "controlplane";
 	if (!check_keys(t, p,
-	                {"log_level", "mgmt_socket", "mgmt_socket_mode", "eal_args", "lcore", "idle_max_sleep_us",
+	                {"log_level", "mgmt_socket", "mgmt_socket_mode", "mgmt_socket_group", "mgmt_readonly_socket",
+	                 "mgmt_readonly_socket_mode", "mgmt_readonly_socket_group", "eal_args", "lcore", "idle_max_sleep_us",
 	                 "shutdown_timeout_ms", "command_timeout_ms", "log_rate_per_s", "hello_interval_s",
 	                 "retransmit_initial_ms", "retransmit_cap_ms", "max_retransmits", "receive_window", "max_tunnels",
 	                 "max_tunnels_per_peer", "max_half_open", "max_half_open_per_peer", "max_sessions_per_tunnel"}))
@@ -151,6 +177,14 @@ bool parser::load_controlplane(const toml::table &t, controlplane_section &c) {
 	if (c.mgmt_socket.empty() || c.mgmt_socket.size() > 100)
 		return fail(cfg::errc::bad_value, *t.get("mgmt_socket"), "controlplane.mgmt_socket",
 		            "a socket path of 1..100 characters");
+	if (!get_group(t, p, "mgmt_socket_group", c.mgmt_socket_gid) ||
+	    !get_group(t, p, "mgmt_readonly_socket_group", c.mgmt_readonly_socket_gid) ||
+	    !get_string(t, p, "mgmt_readonly_socket", c.mgmt_readonly_socket) ||
+	    !get_uint(t, p, "mgmt_readonly_socket_mode", c.mgmt_readonly_socket_mode, 0, 0777))
+		return false;
+	if (c.mgmt_readonly_socket.size() > 100 || c.mgmt_readonly_socket == c.mgmt_socket)
+		return fail(cfg::errc::bad_value, *t.get("mgmt_readonly_socket"), "controlplane.mgmt_readonly_socket",
+		            "a socket path of 1..100 characters, other than mgmt_socket (empty: none)");
 	return get_uint(t, p, "mgmt_socket_mode", c.mgmt_socket_mode, 0, 0777) &&
 	       get_string_array(t, p, "eal_args", c.eal_args) && get_uint(t, p, "lcore", c.lcore, 0, 1023) &&
 	       get_uint(t, p, "idle_max_sleep_us", c.idle_max_sleep_us, 0, 100000) &&

@@ -34,6 +34,13 @@ struct controlplane_section {
 	std::string log_level = "info";               // trace, debug, info, warn, error, critical, off
 	std::string mgmt_socket = "/run/l2tpx/controlplane.sock";
 	uint32_t mgmt_socket_mode = 0660;
+	// Group owning the socket file (name or number; unset: the process's group).
+	std::optional<uint32_t> mgmt_socket_gid;
+	// Optional second socket for monitoring: show and version commands only; clear, debug
+	// and reload are refused there. Empty: none.
+	std::string mgmt_readonly_socket;
+	uint32_t mgmt_readonly_socket_mode = 0666;
+	std::optional<uint32_t> mgmt_readonly_socket_gid;
 	std::vector<std::string> eal_args;            // extra EAL arguments for the secondary
 	uint32_t lcore = 0;                           // the secondary's single lcore (-l)
 	uint32_t idle_max_sleep_us = 1000;            // longest idle sleep between ring polls

@@ -137,6 +137,17 @@ TEST(daemon_config, errors_name_line_and_field) {
 	                                   "gateway_address = \"100.64.0.1\"\n[[pool]]\nname = \"a\"\nprefix = \"100.64.0.0/24\"\n",
 	     cfg::errc::bad_reference, "lns.local_address", lns_line + 2},
 	    {"syntax", base + "[lns\n", cfg::errc::syntax, "", lns_line},
+	    {"unknown group", base + lns_ok + "[controlplane]\nmgmt_socket_group = \"no-such-group-l2tpx\"\n",
+	     cfg::errc::bad_value, "controlplane.mgmt_socket_group", lns_line + 12},
+	    {"group type", base + lns_ok + "[controlplane]\nmgmt_readonly_socket_group = true\n", cfg::errc::wrong_type,
+	     "controlplane.mgmt_readonly_socket_group", lns_line + 12},
+	    {"negative gid", base + lns_ok + "[controlplane]\nmgmt_socket_group = -1\n", cfg::errc::bad_value,
+	     "controlplane.mgmt_socket_group", lns_line + 12},
+	    {"read-only socket = admin socket",
+	     base + lns_ok + "[controlplane]\nmgmt_socket = \"/run/a.sock\"\nmgmt_readonly_socket = \"/run/a.sock\"\n",
+	     cfg::errc::bad_value, "controlplane.mgmt_readonly_socket", lns_line + 13},
+	    {"read-only mode", base + lns_ok + "[controlplane]\nmgmt_readonly_socket_mode = 0o1777\n",
+	     cfg::errc::out_of_range, "controlplane.mgmt_readonly_socket_mode", lns_line + 12},
 	};
 	for (const auto &c : cases) {
 		auto r = load_string(c.text, "t.toml");
@@ -148,6 +159,21 @@ TEST(daemon_config, errors_name_line_and_field) {
 		}
 		EXPECT_STREQ(r.error().source, "t.toml") << c.name;
 	}
+}
+
+TEST(daemon_config, management_socket_permissions) {
+	auto c = load_string(base + lns_ok + "[controlplane]\nmgmt_socket_group = \"root\"\nmgmt_socket_mode = 0o640\n" +
+	                     "mgmt_readonly_socket = \"/run/l2tpx/ro.sock\"\nmgmt_readonly_socket_group = 4242\n");
+	ASSERT_TRUE(c) << c.error().to_string();
+	EXPECT_EQ(c->cp.mgmt_socket_gid, std::optional<uint32_t>(0));
+	EXPECT_EQ(c->cp.mgmt_socket_mode, 0640u);
+	EXPECT_EQ(c->cp.mgmt_readonly_socket, "/run/l2tpx/ro.sock");
+	EXPECT_EQ(c->cp.mgmt_readonly_socket_mode, 0666u);
+	EXPECT_EQ(c->cp.mgmt_readonly_socket_gid, std::optional<uint32_t>(4242));
+	auto d = load_string(base + lns_ok);
+	ASSERT_TRUE(d);
+	EXPECT_FALSE(d->cp.mgmt_socket_gid);
+	EXPECT_TRUE(d->cp.mgmt_readonly_socket.empty());
 }
 
 TEST(daemon_config, tunnel_auth_required_needs_a_secret_per_lac) {

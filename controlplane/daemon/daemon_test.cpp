@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <thread>
@@ -229,7 +231,7 @@ TEST(daemon, lac_call_is_installed_in_the_dataplane_and_shutdown_tears_it_down) 
 	EXPECT_EQ(s.local_udp_port, 1701);
 	EXPECT_EQ(s.peer_tunnel_id, r.lac_tunnel()->local_id().value);
 	EXPECT_EQ(r.io.count(ring::command_type::add_tunnel), 1u);
-	// Installed at ICCN without an address (PPP frames reach us), completed after IPCP.
+	// Installed at ICRP without an address (PPP frames reach us), completed after IPCP.
 	EXPECT_EQ(r.io.count(ring::command_type::add_session), 1u);
 	EXPECT_EQ(r.io.count(ring::command_type::modify_session), 1u);
 	EXPECT_TRUE(s.flags & ring::session_flag::check_source);
@@ -270,7 +272,56 @@ TEST(daemon, refused_install_ends_the_call) {
 	EXPECT_TRUE(r.io.sessions.empty());
 	EXPECT_EQ(r.d->counters().install_failures, 1u);
 	EXPECT_EQ(r.d->calls().link_count(), 0u);
-	EXPECT_EQ(r.d->calls().counters().links_finished, 1u);
+	// The session is installed when the call is answered (ICRP): the refusal comes before
+	// PPP starts and ends the call with a CDN; the tunnel stays.
+	EXPECT_EQ(r.io.count(ring::command_type::add_session), 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::modify_session), 0u);
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->session_count(), 0u);
+	EXPECT_EQ(r.lac->l2tp().counters().sessions_closed, 1u);
+	EXPECT_EQ(r.d->calls().l2tp().counters().sessions_closed, 1u);
+	EXPECT_EQ(r.d->calls().counters().links_up, 0u);
+}
+
+TEST(daemon, session_is_in_the_dataplane_before_the_icrp_leaves) {
+	rig r;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	ASSERT_TRUE((*t)->place_call(call_params{}));
+	// Step by hand: each datagram from the LAC, then look at what the daemon did.
+	bool saw_icrp = false;
+	for (int step = 0; step < 400 && !saw_icrp; step++) {
+		const time_point now = r.d->timers().now() + duration(10);
+		r.lac_clock.advance_to(now);
+		r.d->poll(now);
+		for (auto &[meta, frame] : r.io.injected) {
+			const uint8_t *l2tp = frame.data() + 14 + 28;
+			const size_t len = frame.size() - 14 - 28;
+			// Control message (T bit), first AVP = Message Type (value at 12 + 6): 11 = ICRP.
+			if (len >= 20 && (l2tp[0] & 0x80) && load_be16(l2tp + 18) == 11) {
+				saw_icrp = true;
+				// add_tunnel + add_session already went into the command ring, control only.
+				ASSERT_EQ(r.io.count(ring::command_type::add_session), 1u);
+				EXPECT_EQ(r.io.count(ring::command_type::add_tunnel), 1u);
+				const ring::session_params &s = r.io.sessions.at(0);
+				EXPECT_TRUE(s.flags & ring::session_flag::control_only);
+				EXPECT_TRUE(s.flags & ring::session_flag::check_source);
+				EXPECT_EQ(s.subscriber_v4[0], 0);
+				EXPECT_NE(s.peer_session_id, 0u);
+				EXPECT_NE(s.local_session_id, 0u);
+			}
+		}
+		r.deliver_injected();
+	}
+	ASSERT_TRUE(saw_icrp);
+	r.run_for(duration(3000));
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	EXPECT_FALSE(r.io.sessions[0].flags & ring::session_flag::control_only);
+	EXPECT_EQ(r.io.sessions[0].subscriber_v4[0], 100);
+	EXPECT_EQ(r.d->calls().counters().dp_prepares, 1u);
+	EXPECT_EQ(r.d->calls().counters().dp_installs, 1u);
 }
 
 
@@ -380,6 +431,210 @@ TEST(daemon, management_commands_answer_from_live_state) {
 	EXPECT_EQ(answers[10].result["cleared"], lns_tunnel);
 	r.run_for(duration(2000));
 	EXPECT_TRUE(r.io.sessions.empty()); // the clear tore the call down
+}
+
+struct users_file {
+	std::string path = "/tmp/l2tpx-cpd-users-" + std::to_string(getpid());
+	~users_file() { std::remove(path.c_str()); }
+	void write(const char *text) const {
+		FILE *f = std::fopen(path.c_str(), "w");
+		ASSERT_NE(f, nullptr);
+		std::fputs(text, f);
+		std::fclose(f);
+	}
+};
+
+// A call from the rig's LAC (alice / pw-a); true when it reached the dataplane with an address.
+bool call_comes_up(rig &r) {
+	const size_t before = r.io.sessions.size();
+	tunnel *t = r.lac_tunnel();
+	if (t && t->established()) {
+		if (!t->place_call(call_params{}))
+			return false;
+	} else {
+		auto nt = r.lac->l2tp().open_tunnel(lns_addr);
+		if (!nt || !(*nt)->place_call(call_params{}))
+			return false;
+	}
+	r.run_for(duration(3000));
+	return r.io.sessions.size() == before + 1 && r.io.sessions.back().subscriber_v4[0] == 100;
+}
+
+TEST(daemon, users_file_reload_takes_effect_and_keeps_the_old_users_on_error) {
+	rig r;
+	users_file f;
+	f.write("alice other-password\n");
+	r.cfg.lns.users_file = f.path;
+	r.users = aaa::local_authenticator(aaa::user_db::parse("alice pw-a\n").value(), f.path);
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+
+	// Loaded: alice's password changed, her next call fails authentication.
+	auto n = r.d->reload_users();
+	ASSERT_TRUE(n.ok) << n.message;
+	EXPECT_EQ(n.users, 1u);
+	EXPECT_FALSE(call_comes_up(r));
+	EXPECT_GE(r.users.rejected(), 1u);
+
+	// An invalid file: the error names the file and line; the previous users stay.
+	f.write("alice pw-a\n# comment\ncarol\n");
+	auto bad = r.d->reload_users();
+	ASSERT_FALSE(bad.ok);
+	EXPECT_EQ(bad.users, 1u);
+	EXPECT_NE(bad.message.find(f.path + ":3:"), std::string::npos) << bad.message;
+	EXPECT_NE(bad.message.find("missing_secret"), std::string::npos) << bad.message;
+	EXPECT_NE(bad.message.find("previous 1 user(s) are kept"), std::string::npos) << bad.message;
+	ASSERT_NE(r.users.db().find("alice"), nullptr);
+	EXPECT_EQ(r.users.db().find("alice")->secret, "other-password");
+	f.write("bob x\n");
+	std::remove(f.path.c_str());
+	EXPECT_FALSE(r.d->reload_users().ok); // unreadable: kept too
+	EXPECT_EQ(r.users.db().size(), 1u);
+
+	// A good file again: alice's calls come up with the new password.
+	f.write("alice pw-a\nbob b\n");
+	ASSERT_TRUE(r.d->reload_users().ok);
+	EXPECT_EQ(r.users.db().size(), 2u);
+	EXPECT_TRUE(call_comes_up(r));
+	EXPECT_EQ(r.d->counters().users_reloads, 2u);
+	EXPECT_EQ(r.d->counters().users_reload_failures, 2u);
+}
+
+TEST(daemon, sighup_flag_reloads_the_users_file) {
+	rig r;
+	users_file f;
+	f.write("alice pw-a\nbob b\ncarol c\n");
+	r.cfg.lns.users_file = f.path;
+	r.users = aaa::local_authenticator(aaa::user_db::parse("alice pw-a\n").value(), f.path);
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	// run() re-reads the file first and clears the flag; stop is set, so it then returns
+	// (no tunnel to wait for).
+	volatile std::sig_atomic_t stop = 1, hup = 1;
+	r.d->run(&stop, &hup);
+	EXPECT_EQ(hup, 0);
+	EXPECT_EQ(r.users.db().size(), 3u);
+	EXPECT_EQ(r.d->counters().users_reloads, 1u);
+}
+
+TEST(daemon, reload_without_a_users_file_is_an_error) {
+	rig r;
+	r.cfg.lns.users_file.clear();
+	auto res = r.d->reload_users();
+	ASSERT_FALSE(res.ok);
+	EXPECT_NE(res.message.find("no lns.users_file"), std::string::npos);
+	EXPECT_EQ(r.users.db().size(), 1u);
+}
+
+TEST(daemon, reload_over_the_management_socket) {
+	rig r;
+	users_file f;
+	f.write("alice pw-a\nbob b\n");
+	r.cfg.lns.users_file = f.path;
+	r.users = aaa::local_authenticator(aaa::user_db::parse("alice pw-a\n").value(), f.path);
+	r.cfg.cp.mgmt_socket = "/tmp/l2tpx-cpd-test-reload-" + std::to_string(getpid()) + ".sock";
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	ASSERT_TRUE(r.d->open_mgmt(err)) << err;
+	std::vector<mgmt::response> answers;
+	std::atomic<int> step{0};
+	std::thread client([&] {
+		mgmt::client c(mgmt::client_options{r.cfg.cp.mgmt_socket, std::chrono::milliseconds(5000)});
+		auto a = c.call("reload", mgmt::json::object());
+		answers.push_back(a ? *a : mgmt::response{});
+		step = 1;
+		while (step != 2)
+			usleep(100);
+		a = c.call("reload", mgmt::json::object());
+		answers.push_back(a ? *a : mgmt::response{});
+		step = 3;
+	});
+	for (int i = 0; i < 200000 && step != 3; i++) {
+		if (step == 1) {
+			f.write("alice\n"); // invalid
+			step = 2;
+		}
+		r.d->poll(r.d->timers().now() + duration(1));
+		usleep(50);
+	}
+	client.join();
+	ASSERT_EQ(answers.size(), 2u);
+	EXPECT_TRUE(answers[0].ok) << answers[0].error_message;
+	EXPECT_EQ(answers[0].result["users"], 2);
+	EXPECT_FALSE(answers[1].ok);
+	EXPECT_EQ(answers[1].error_code, "unavailable");
+	EXPECT_NE(answers[1].error_message.find(":1: missing_secret"), std::string::npos) << answers[1].error_message;
+	EXPECT_EQ(r.users.db().size(), 2u);
+}
+
+TEST(daemon, read_only_socket_serves_show_commands_and_refuses_the_rest) {
+	rig r;
+	const std::string base = "/tmp/l2tpx-cpd-test-authz-" + std::to_string(getpid());
+	r.cfg.cp.mgmt_socket = base + "-admin.sock";
+	r.cfg.cp.mgmt_socket_mode = 0640;
+	r.cfg.cp.mgmt_socket_gid = static_cast<uint32_t>(getgid());
+	r.cfg.cp.mgmt_readonly_socket = base + "-ro.sock";
+	r.cfg.cp.mgmt_readonly_socket_mode = 0604;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	ASSERT_TRUE(r.d->open_mgmt(err)) << err;
+	struct stat st {};
+	ASSERT_EQ(stat(r.cfg.cp.mgmt_socket.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0640u);
+	EXPECT_EQ(st.st_gid, getgid());
+	ASSERT_EQ(stat(r.cfg.cp.mgmt_readonly_socket.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0604u);
+	auto t = r.lac->l2tp().open_tunnel(lns_addr);
+	ASSERT_TRUE(t);
+	r.run_for(duration(1000));
+	tunnel *lns_tunnel = nullptr;
+	r.d->calls().l2tp().for_each_tunnel([&](tunnel &x) { lns_tunnel = &x; });
+	ASSERT_NE(lns_tunnel, nullptr);
+	const uint16_t tid = lns_tunnel->local_id().value;
+
+	std::vector<mgmt::response> ro, admin;
+	std::atomic<bool> done{false};
+	std::thread client([&] {
+		mgmt::client c(mgmt::client_options{r.cfg.cp.mgmt_readonly_socket, std::chrono::milliseconds(5000)});
+		const std::pair<const char *, mgmt::json> calls[] = {
+		    {"show tunnels", mgmt::json::object()}, {"show stats", mgmt::json::object()},
+		    {"version", mgmt::json::object()},      {"clear tunnel", {{"id", tid}}},
+		    {"clear session", {{"id", 1}}},         {"debug tunnel", {{"id", tid}, {"mask", 2}}},
+		    {"debug session", {{"id", 1}, {"mask", 2}}}, {"reload", mgmt::json::object()},
+		};
+		for (const auto &[cmd, args] : calls) {
+			auto a = c.call(cmd, args);
+			ro.push_back(a ? *a : mgmt::response{});
+		}
+		mgmt::client a(mgmt::client_options{r.cfg.cp.mgmt_socket, std::chrono::milliseconds(5000)});
+		auto x = a.call("debug tunnel", {{"id", tid}, {"mask", 2}});
+		admin.push_back(x ? *x : mgmt::response{});
+		done = true;
+	});
+	time_point now = r.d->timers().now();
+	for (int i = 0; i < 200000 && !done; i++) {
+		now += duration(1);
+		r.lac_clock.advance_to(now);
+		r.d->poll(now);
+		r.deliver_injected();
+		usleep(50);
+	}
+	client.join();
+	ASSERT_EQ(ro.size(), 8u);
+	for (size_t i : {0, 1, 2})
+		EXPECT_TRUE(ro[i].ok) << i << ": " << ro[i].error_message;
+	EXPECT_EQ(ro[0].result["rows"].size(), 1u);
+	EXPECT_TRUE(ro[1].result.contains("mgmt_readonly"));
+	for (size_t i : {3, 4, 5, 6, 7}) {
+		EXPECT_FALSE(ro[i].ok) << i;
+		EXPECT_EQ(ro[i].error_code, "unavailable") << i;
+		EXPECT_NE(ro[i].error_message.find("read-only management socket"), std::string::npos) << ro[i].error_message;
+	}
+	// Nothing changed: the tunnel is up and has no debug mask; the admin socket may set one.
+	EXPECT_EQ(r.d->calls().l2tp().tunnel_count(), 1u);
+	ASSERT_EQ(admin.size(), 1u);
+	EXPECT_TRUE(admin[0].ok) << admin[0].error_message;
+	EXPECT_EQ(r.d->debug_mask_tunnel(tid), 2u);
 }
 
 TEST(log_limiter, allows_a_burst_per_second_and_counts_the_rest) {

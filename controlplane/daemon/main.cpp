@@ -4,7 +4,7 @@
 //
 // Reads the dataplane's configuration file and its own tables, attaches to the running
 // l2tpx-dataplane as a DPDK secondary process, and runs until SIGINT/SIGTERM, when it
-// tears every tunnel down with StopCCN before exiting. Exit codes: 0 stopped, 1 bad
+// tears every tunnel down with StopCCN before exiting. SIGHUP re-reads the users file. Exit codes: 0 stopped, 1 bad
 // configuration, 2 cannot attach, 3 the dataplane went away (or restarted) under it.
 #include <csignal>
 #include <cstdio>
@@ -19,8 +19,10 @@
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
+volatile std::sig_atomic_t reload_requested = 0;
 
 void on_signal(int) { stop_requested = 1; }
+void on_hup(int) { reload_requested = 1; }
 
 void usage(const char *prog) {
 	std::fprintf(stderr,
@@ -107,6 +109,10 @@ int main(int argc, char **argv) {
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, nullptr);
 	sigaction(SIGTERM, &sa, nullptr);
+	struct sigaction hup {};
+	hup.sa_handler = on_hup;
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, nullptr); // re-read the users file
 	std::signal(SIGPIPE, SIG_IGN);
 
 	int rc = 0;
@@ -120,8 +126,8 @@ int main(int argc, char **argv) {
 			spdlog::error("management socket: {}", err);
 			rc = 2;
 		} else {
-			spdlog::info("l2tpx-controlplane running: LNS \"{}\" (SIGINT/SIGTERM to stop)", conf->lns.host_name);
-			d.run(&stop_requested);
+			spdlog::info("l2tpx-controlplane running: LNS \"{}\" (SIGINT/SIGTERM to stop, SIGHUP to re-read the users file)", conf->lns.host_name);
+			d.run(&stop_requested, &reload_requested);
 			if (d.dataplane_lost()) {
 				io->abandon();
 				rc = 3;

@@ -49,8 +49,19 @@ json tunnel_object(tunnel &t, time_point now) {
 
 } // namespace
 
-void daemon::register_mgmt() {
-	mgmt::server &srv = *mgmt_;
+void daemon::register_mgmt(mgmt::server &srv, bool admin) {
+	// Commands that change state (clear, debug, reload): on the read-only socket they are
+	// answered with an error naming the admin socket.
+	auto guarded = [&srv, admin](std::string_view cmd, mgmt::server::handler h) {
+		if (admin) {
+			srv.add(std::string(cmd), std::move(h));
+			return;
+		}
+		srv.add(std::string(cmd), [c = std::string(cmd)](const json &) -> outcome<json> {
+			return failure{mgmt::errc::unavailable,
+			               "read-only management socket: \"" + c + "\" needs the admin socket (controlplane.mgmt_socket)"};
+		});
+	};
 	auto lib = [this]() -> call_manager * { return calls_.get(); };
 	auto unavailable = [] { return failure{mgmt::errc::unavailable, "shutting down"}; };
 
@@ -202,7 +213,7 @@ void daemon::register_mgmt() {
 		return o;
 	});
 
-	srv.add(std::string(mgmt::cmd::clear_tunnel), [=, this](const json &args) -> outcome<json> {
+	guarded(mgmt::cmd::clear_tunnel, [=, this](const json &args) -> outcome<json> {
 		call_manager *cm = lib();
 		if (!cm)
 			return unavailable();
@@ -217,7 +228,7 @@ void daemon::register_mgmt() {
 		return o;
 	});
 
-	srv.add(std::string(mgmt::cmd::clear_session), [=, this](const json &args) -> outcome<json> {
+	guarded(mgmt::cmd::clear_session, [=, this](const json &args) -> outcome<json> {
 		tunnel *t = nullptr;
 		auto r = find_session(args, t);
 		if (!r)
@@ -235,7 +246,7 @@ void daemon::register_mgmt() {
 		return o;
 	});
 
-	srv.add(std::string(mgmt::cmd::debug_tunnel), [=, this](const json &args) -> outcome<json> {
+	guarded(mgmt::cmd::debug_tunnel, [=, this](const json &args) -> outcome<json> {
 		call_manager *cm = lib();
 		if (!cm)
 			return unavailable();
@@ -257,7 +268,7 @@ void daemon::register_mgmt() {
 		return o;
 	});
 
-	srv.add(std::string(mgmt::cmd::debug_session), [=, this](const json &args) -> outcome<json> {
+	guarded(mgmt::cmd::debug_session, [=, this](const json &args) -> outcome<json> {
 		tunnel *t = nullptr;
 		auto r = find_session(args, t);
 		if (!r)
@@ -327,14 +338,30 @@ void daemon::register_mgmt() {
 		aaa["accepted"] = auth_.accepted();
 		aaa["rejected"] = auth_.rejected();
 		o["aaa"] = aaa;
-		const mgmt::server_stats &ms = mgmt_->stats();
-		json m = json::object();
-		m["accepted"] = ms.accepted;
-		m["requests"] = ms.requests;
-		m["ok"] = ms.ok;
-		m["malformed"] = ms.malformed;
-		m["unknown_command"] = ms.unknown_command;
-		o["mgmt"] = m;
+		auto socket_stats = [](const mgmt::server &sv) {
+			const mgmt::server_stats &ms = sv.stats();
+			json m = json::object();
+			m["accepted"] = ms.accepted;
+			m["requests"] = ms.requests;
+			m["ok"] = ms.ok;
+			m["malformed"] = ms.malformed;
+			m["unknown_command"] = ms.unknown_command;
+			return m;
+		};
+		o["mgmt"] = socket_stats(*mgmt_);
+		if (mgmt_ro_)
+			o["mgmt_readonly"] = socket_stats(*mgmt_ro_);
+		return o;
+	});
+
+	// Re-reads the users file; the old users stay when the new file is invalid.
+	guarded(reload_command, [this](const json &) -> outcome<json> {
+		users_reload r = reload_users();
+		if (!r.ok)
+			return failure{mgmt::errc::unavailable, r.message};
+		json o = json::object();
+		o["users_file"] = cfg_.lns.users_file;
+		o["users"] = r.users;
 		return o;
 	});
 
@@ -376,11 +403,27 @@ bool daemon::open_mgmt(std::string &error) {
 	mgmt::server_options o;
 	o.path = cfg_.cp.mgmt_socket;
 	o.mode = static_cast<mode_t>(cfg_.cp.mgmt_socket_mode);
+	if (cfg_.cp.mgmt_socket_gid)
+		o.group = static_cast<gid_t>(*cfg_.cp.mgmt_socket_gid);
 	mgmt_ = mgmt::server::open(o, error);
 	if (!mgmt_)
 		return false;
-	register_mgmt();
-	spdlog::info("management socket {}", o.path);
+	register_mgmt(*mgmt_, true);
+	spdlog::info("management socket {} (mode {:o})", o.path, o.mode);
+	if (!cfg_.cp.mgmt_readonly_socket.empty()) {
+		mgmt::server_options r;
+		r.path = cfg_.cp.mgmt_readonly_socket;
+		r.mode = static_cast<mode_t>(cfg_.cp.mgmt_readonly_socket_mode);
+		if (cfg_.cp.mgmt_readonly_socket_gid)
+			r.group = static_cast<gid_t>(*cfg_.cp.mgmt_readonly_socket_gid);
+		mgmt_ro_ = mgmt::server::open(r, error);
+		if (!mgmt_ro_) {
+			mgmt_.reset();
+			return false;
+		}
+		register_mgmt(*mgmt_ro_, false);
+		spdlog::info("read-only management socket {} (mode {:o})", r.path, r.mode);
+	}
 	return true;
 }
 

@@ -87,23 +87,25 @@ void ring_dataplane::add(const session_install &s, bool complete) {
 		send(c);
 	}
 	ring::command c = ring::make_command(ring::command_type::add_session, 0);
-	c.session = to_ring(s, port, settings_.session_flags, settings_.mss_clamp);
+	const uint8_t flags = settings_.session_flags | (complete ? 0 : ring::session_flag::control_only);
+	c.session = to_ring(s, port, flags, settings_.mss_clamp);
 	sessions_.emplace(session_key{s.local_tunnel, s.local_session}, session_state{UINT32_MAX, complete});
 	send(c);
 }
 
-void ring_dataplane::preinstall(const session_install &s) {
+result<void, dp_error> ring_dataplane::prepare_session(const session_install &s) {
 	if (sessions_.contains(session_key{s.local_tunnel, s.local_session}))
-		return;
+		return {};
 	if (queue_.size() + 2 > settings_.max_queued) {
 		++counters_.queue_overflow;
-		return; // PPP frames of this session are then dropped by the dataplane: the call times out
+		return unexpected(dp_error::unavailable); // the call is refused (CDN)
 	}
 	session_install pre = s;
 	pre.subscriber_ipv4 = ipv4_addr{};
 	pre.subscriber_ipv6_iid = 0;
 	++counters_.preinstalls;
 	add(pre, false);
+	return {};
 }
 
 result<void, dp_error> ring_dataplane::install_session(const session_install &s) {

@@ -54,11 +54,12 @@ public:
 
 	ring_dataplane(command_sink &sink, timer_service &clock, ring_dataplane_settings s, port_lookup port_for);
 
-	// Installs an established L2TP session before PPP is up, so that the dataplane punts its
-	// PPP control frames to us (it drops data for sessions it does not know): no subscriber
-	// address and check_source on, so no upstream IPv4 passes. install_session() then
-	// completes it with modify_session.
-	void preinstall(const session_install &s);
+	// Installs an answered L2TP session (ICRP) before PPP is up, so that the dataplane punts
+	// its PPP control frames to us (it drops data for sessions it does not know): no
+	// subscriber address, check_source and control_only on, so no upstream IPv4 (and, with a
+	// dataplane that implements control_only, no IPv6) passes. install_session() then
+	// completes it with modify_session. Fails (unavailable) only beyond max_queued.
+	result<void, dp_error> prepare_session(const session_install &s) override;
 	bool known(tunnel_id_v2 t, session_id_v2 s) const { return sessions_.contains(session_key{t, s}); }
 	result<void, dp_error> install_session(const session_install &s) override;
 	void remove_session(tunnel_id_v2 local_tunnel, session_id_v2 local_session) override;

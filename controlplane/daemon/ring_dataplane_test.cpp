@@ -223,18 +223,21 @@ TEST(ring_dataplane, unanswered_commands_are_reported_once_and_strays_counted) {
 
 TEST(ring_dataplane, preinstalled_session_is_completed_by_modify) {
 	fixture f;
-	f.dp.preinstall(call(10, 1));
+	ASSERT_TRUE(f.dp.prepare_session(call(10, 1)));
 	ASSERT_EQ(f.sink.types(), (std::vector{command_type::add_tunnel, command_type::add_session}));
 	const ring::session_params &pre = f.sink.q[1].session;
 	EXPECT_EQ(pre.subscriber_v4[0], 0);
 	EXPECT_TRUE(pre.flags & ring::session_flag::check_source);
+	EXPECT_TRUE(pre.flags & ring::session_flag::control_only); // no IPv6 either
 	EXPECT_TRUE(f.dp.known(tunnel_id_v2{10}, session_id_v2{1}));
-	f.dp.preinstall(call(10, 1)); // once
+	ASSERT_TRUE(f.dp.prepare_session(call(10, 1))); // once
 	EXPECT_EQ(f.sink.q.size(), 2u);
 	f.answer_all();
 	ASSERT_TRUE(f.dp.install_session(call(10, 1)));
 	ASSERT_EQ(f.sink.types(), (std::vector{command_type::modify_session}));
 	EXPECT_EQ(f.sink.q[0].session.subscriber_v4[0], 100);
+	EXPECT_FALSE(f.sink.q[0].session.flags & ring::session_flag::control_only); // data passes now
+	EXPECT_TRUE(f.sink.q[0].session.flags & ring::session_flag::check_source);
 	EXPECT_FALSE(f.dp.install_session(call(10, 1)));
 	// A refused modify takes the preinstalled session out and reports the call.
 	const ring::command mod = f.sink.q[0];
@@ -255,7 +258,7 @@ TEST(ring_dataplane, a_session_without_ipv4_never_passes_upstream_ipv4) {
 
 TEST(ring_dataplane, remove_all_empties_the_dataplane) {
 	fixture f;
-	f.dp.preinstall(call(10, 1));
+	ASSERT_TRUE(f.dp.prepare_session(call(10, 1)));
 	ASSERT_TRUE(f.dp.install_session(call(11, 2)));
 	f.answer_all();
 	f.dp.remove_all();

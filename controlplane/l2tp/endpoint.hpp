@@ -43,6 +43,12 @@ struct endpoint_hooks {
 	std::function<void(tunnel &)> tunnel_up;
 	std::function<void(tunnel &, const disconnect_cause &)> tunnel_down;
 	std::function<void(session &)> session_up;
+	// Both Session IDs are known and the peer may start sending data messages next: fired
+	// just before the ICRP (LNS, incoming call), the OCRP (LAC, outgoing call) or the ICCN
+	// (LAC, incoming call) is sent, and when an OCRP arrives (LNS, outgoing call). The
+	// dataplane learns the session here, so the peer's first PPP frames are not lost.
+	// Closing the session from the hook (session::close) answers with a CDN instead.
+	std::function<void(session &)> session_answered;
 	// Every session that ends, established or not.
 	std::function<void(session &, const disconnect_cause &)> session_down;
 	// SLI or WEN updated the session's call_params.

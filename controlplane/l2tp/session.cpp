@@ -179,9 +179,11 @@ void session::on_icrq(const ctl::message *m) {
 		return;
 	}
 	read_call_setup(*m);
+	state_ = S::wait_connect;
+	if (!answered())
+		return;
 	ctl::message r;
 	r.set_message_type(ctl::msg_type::icrp).set_assigned_session_id(local_.value);
-	state_ = S::wait_connect;
 	tunnel_.send_message(r, peer_);
 }
 
@@ -221,6 +223,8 @@ void session::on_icrp(const ctl::message *m) {
 		close(rc::cdn_general_error, rc::error_bad_value, "Assigned Session ID 0");
 		return;
 	}
+	if (!answered())
+		return;
 	send_connected(ctl::msg_type::iccn);
 	established();
 }
@@ -239,6 +243,8 @@ void session::on_ocrq(const ctl::message *m) {
 	read_call_setup(*m);
 	if (!params_.tx_connect_speed)
 		params_.tx_connect_speed = params_.maximum_bps;
+	if (!answered())
+		return;
 	ctl::message r;
 	r.set_message_type(ctl::msg_type::ocrp).set_assigned_session_id(local_.value);
 	tunnel_.send_message(r, peer_);
@@ -255,6 +261,7 @@ void session::on_ocrp(const ctl::message *m) {
 	if (m->has_physical_channel_id())
 		params_.physical_channel_id = m->physical_channel_id;
 	state_ = S::wait_connect;
+	answered();
 }
 
 void session::on_occn(const ctl::message *m) {
@@ -304,6 +311,12 @@ bool session::send_sli(uint32_t send_accm, uint32_t receive_accm) {
 	m.set_message_type(ctl::msg_type::sli).set_accm(ctl::accm_value{send_accm, receive_accm});
 	tunnel_.send_message(m, peer_);
 	return true;
+}
+
+bool session::answered() {
+	if (auto &h = tunnel_.owner().hooks().session_answered)
+		h(*this);
+	return state_ != S::closed; // the hook may have refused the call
 }
 
 void session::established() {

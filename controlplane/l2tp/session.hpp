@@ -110,6 +110,8 @@ private:
 	void read_call_setup(const ctl::message &m);
 	void send_connected(ctl::msg_type t); // ICCN or OCCN
 	void established();
+	// Fires the session_answered hook; false when it closed the session.
+	bool answered();
 	void finish(const disconnect_cause &why);
 
 	tunnel &tunnel_;

@@ -35,9 +35,10 @@ constexpr cell x{illegal, S::initial}; // next is ignored for illegal events
 constexpr cell c(uint16_t a, S s) { return cell{a, s}; }
 constexpr cell c(S s) { return cell{none, s}; }
 
-// RFC 1661 §4.1 state transition table: rows are events, columns states 0-9. The "r"
-// (restart) and "p" (passive) options are not implemented: the plain transition is taken.
-// "x" (crossed connection) needs nothing extra.
+// RFC 1661 §4.1 state transition table: rows are events, columns states 0-9. The cells
+// marked "r" (Open in Stopped, Closing, Stopping, Opened) and "p" (TO- in Req-Sent,
+// Ack-Rcvd, Ack-Sent) hold the plain transition; option_fsm::handle() applies the restart
+// and passive options on top when configured. "x" (crossed connection) needs nothing extra.
 constexpr std::array<std::array<cell, fsm_state_count>, fsm_event_count> table{{
 	// Initial       Starting               Closed                Stopped                       Closing            Stopping           Req-Sent                  Ack-Rcvd           Ack-Sent                  Opened
 	/* up   */ {{c(S::closed), c(irc | scr, S::req_sent), x, x, x, x, x, x, x, x}},
@@ -87,6 +88,26 @@ std::string_view to_string(fsm_event e) noexcept {
 }
 
 void option_fsm::handle(fsm_event e) {
+	// "p": Max-Configure ran out while negotiating; wait passively in Stopped (no tlf).
+	if (e == fsm_event::to_minus && cfg_.passive_option &&
+	    (state_ == S::req_sent || state_ == S::ack_rcvd || state_ == S::ack_sent)) {
+		state_ = S::stopped;
+		restart_timer_.stop();
+		return;
+	}
+	// "r": an Open where the table only stays (Stopped, Stopping, Opened) or goes to
+	// Stopping (Closing) restarts the negotiation: the table's transition, then Down, Up.
+	const bool restart = e == fsm_event::open && cfg_.restart_option &&
+	                     (state_ == S::stopped || state_ == S::closing || state_ == S::stopping ||
+	                      state_ == S::opened);
+	apply(e);
+	if (restart) {
+		apply(fsm_event::down);
+		apply(fsm_event::up);
+	}
+}
+
+void option_fsm::apply(fsm_event e) {
 	const cell &t = table[static_cast<unsigned>(e)][static_cast<unsigned>(state_)];
 	if (t.actions & illegal) {
 		++illegal_events_;

@@ -3,7 +3,8 @@
 // The automaton knows nothing about packets: a protocol classifies what it received into an
 // event (RCR+ / RCR- / RCA / ...) and supplies the actions (send Configure-Request, ...).
 // Transitions come from one table, copied from RFC 1661 §4.1; the Restart timer and the
-// Restart counter (Max-Configure, Max-Terminate) are handled here.
+// Restart counter (Max-Configure, Max-Terminate) are handled here, and so are the table's
+// implementation options "r" (restart) and "p" (passive) when fsm_config enables them.
 #pragma once
 
 #include <cstdint>
@@ -76,6 +77,14 @@ struct fsm_config {
 	uint8_t max_configure = 10;
 	uint8_t max_terminate = 2;
 	uint8_t max_failure = 5;     // Naks before the protocol turns them into Rejects
+	// RFC 1661 §4.1 "r" (restart option, §4.3 Open event): an Open in Stopped, Closing,
+	// Stopping or Opened renegotiates the link — the table's transition, then Down and Up
+	// (Opened → tld → Starting → irc, scr → Req-Sent; Closing first goes to Stopping).
+	bool restart_option = false;
+	// RFC 1661 §4.1 "p" (passive option, §4.2 Stopped state): when Max-Configure runs out in
+	// Req-Sent, Ack-Rcvd or Ack-Sent, go to Stopped without This-Layer-Finished and wait
+	// there for the peer's Configure-Request (like pppd's "passive").
+	bool passive_option = false;
 };
 
 class option_fsm {
@@ -105,6 +114,7 @@ public:
 	uint64_t illegal_events() const noexcept { return illegal_events_; }
 
 private:
+	void apply(fsm_event e); // one table cell
 	void on_timeout();
 
 	fsm_config cfg_;

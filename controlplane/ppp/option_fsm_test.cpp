@@ -38,8 +38,16 @@ struct recorder : fsm_actions {
 struct harness {
 	timer_service ts;
 	recorder rec;
-	option_fsm fsm{ts, fsm_config{}, rec};
+	option_fsm fsm;
+	explicit harness(fsm_config cfg = {}) : fsm(ts, cfg, rec) {}
 };
+
+fsm_config with_options(bool restart, bool passive) {
+	fsm_config c;
+	c.restart_option = restart;
+	c.passive_option = passive;
+	return c;
+}
 
 // Drives a fresh automaton into state `s` with ordinary events.
 void reach(harness &h, S s) {
@@ -103,6 +111,73 @@ TEST(option_fsm, every_cell_of_the_rfc1661_table) {
 			                     << to_string(static_cast<S>(s));
 		}
 	}
+}
+
+// The same table with the "r" and "p" options on: only the cells RFC 1661 marks change.
+TEST(option_fsm, every_cell_with_the_restart_and_passive_options) {
+	// Open: r = the plain transition, then Down and Up (RFC 1661 §4.3, Open event).
+	const char *const open_r[fsm_state_count] = {"tls/1", "/1",     "scr/6", "tls,scr/6", "scr/6",
+	                                             "scr/6", "/6",     "/7",    "/8",        "tld,scr/6"};
+	// TO-: p = wait in Stopped without This-Layer-Finished (RFC 1661 §4.2, Stopped state).
+	const char *const to_minus_p[fsm_state_count] = {"-", "-", "-", "-", "tlf/2", "tlf/3", "/3", "/3", "/3", "-"};
+	for (unsigned e = 0; e < fsm_event_count; ++e) {
+		for (unsigned s = 0; s < fsm_state_count; ++s) {
+			harness h(with_options(true, true));
+			reach(h, static_cast<S>(s));
+			const uint64_t illegal_before = h.fsm.illegal_events();
+			h.fsm.handle(static_cast<E>(e));
+			std::string want = static_cast<E>(e) == E::open       ? open_r[s]
+			                   : static_cast<E>(e) == E::to_minus ? to_minus_p[s]
+			                                                      : rfc_table[e][s];
+			std::string got;
+			if (h.fsm.illegal_events() != illegal_before)
+				got = "-";
+			else
+				got = h.rec.take() + "/" + std::to_string(static_cast<unsigned>(h.fsm.state()));
+			EXPECT_EQ(got, want) << "event " << to_string(static_cast<E>(e)) << " in state "
+			                     << to_string(static_cast<S>(s));
+		}
+	}
+}
+
+TEST(option_fsm, restart_option_renegotiates_an_open_link_with_a_fresh_counter) {
+	harness h(with_options(true, false));
+	reach(h, S::opened);
+	h.fsm.open();
+	EXPECT_EQ(h.rec.take(), "tld,scr");
+	EXPECT_EQ(h.fsm.state(), S::req_sent);
+	EXPECT_EQ(h.fsm.restart_counter(), 9); // irc (10), then one Configure-Request
+	EXPECT_TRUE(h.fsm.restart_timer_running());
+	h.fsm.handle(E::rcr_plus);
+	h.fsm.handle(E::rca);
+	EXPECT_EQ(h.rec.take(), "sca,tlu");
+	EXPECT_TRUE(h.fsm.is_opened());
+	// Without the option the same Open changes nothing.
+	harness plain;
+	reach(plain, S::opened);
+	plain.fsm.open();
+	EXPECT_EQ(plain.rec.take(), "");
+	EXPECT_TRUE(plain.fsm.is_opened());
+}
+
+TEST(option_fsm, passive_option_waits_in_stopped_for_the_peer) {
+	harness h(with_options(false, true));
+	h.fsm.open();
+	h.fsm.up();
+	h.rec.take();
+	h.ts.advance(30s); // ten Configure-Requests, no answer
+	EXPECT_EQ(h.fsm.state(), S::stopped);
+	EXPECT_EQ(h.rec.take(), "scr,scr,scr,scr,scr,scr,scr,scr,scr"); // no tlf: the link is kept
+	EXPECT_FALSE(h.fsm.restart_timer_running());
+	h.ts.advance(60s);
+	EXPECT_EQ(h.rec.take(), ""); // silent while waiting
+	// The peer wakes up: its Configure-Request restarts the negotiation (Stopped, RCR+).
+	h.fsm.handle(E::rcr_plus);
+	EXPECT_EQ(h.rec.take(), "scr,sca");
+	EXPECT_EQ(h.fsm.state(), S::ack_sent);
+	h.fsm.handle(E::rca);
+	EXPECT_EQ(h.rec.take(), "tlu");
+	EXPECT_TRUE(h.fsm.is_opened());
 }
 
 TEST(option_fsm, configure_requests_retransmitted_until_max_configure) {

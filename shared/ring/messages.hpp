@@ -105,6 +105,12 @@ inline constexpr uint8_t send_seq = 0x01;     // put sequence numbers on sent da
 inline constexpr uint8_t require_seq = 0x02;  // drop received data without them
 inline constexpr uint8_t l2ss = 0x04;         // L2TPv3 default L2-specific sublayer
 inline constexpr uint8_t check_source = 0x08; // drop upstream IPv4 not from the subscriber
+// The session exists for its PPP control frames only (installed when the call is answered,
+// before the NCPs open): the dataplane punts PPP control as usual but forwards no upstream
+// IPv4 or IPv6 data (link-scope IPv6 is punted as usual). Cleared by modify_session once
+// the subscriber is up. A dataplane that does not know the bit ignores it; the control
+// plane then still sets check_source with subscriber 0.0.0.0, which blocks IPv4 only.
+inline constexpr uint8_t control_only = 0x10;
 } // namespace session_flag
 
 // add_tunnel / modify_tunnel / remove_tunnel (remove uses version + local_tunnel_id only).

@@ -101,9 +101,9 @@ for cmd in sys.argv[2:]:
 PY
 }
 
-mgmt() { # cmd [json args]: prints the result, fails on an error answer
+mgmt() { # cmd [json args]: prints the result, fails on an error answer ($MGMT_SOCK: other socket)
 	local args=${2:-'{}'}
-	/usr/bin/python3 - "$PEERS_TMP/cp.sock" "$1" "$args" <<'PY'
+	/usr/bin/python3 - "${MGMT_SOCK:-$PEERS_TMP/cp.sock}" "$1" "$args" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)
@@ -175,6 +175,7 @@ cat >>"$PEERS_TMP/lns.toml" <<EOF2
 [controlplane]
 log_level = "debug"
 mgmt_socket = "$PEERS_TMP/cp.sock"
+mgmt_readonly_socket = "$PEERS_TMP/cp-ro.sock"
 idle_max_sleep_us = 2000
 shutdown_timeout_ms = 5000
 hello_interval_s = 30
@@ -243,7 +244,7 @@ run_scapy_lac() { # auth method
 	ip netns exec "$PEERS_NS_LAC" /usr/bin/python3 "$here/scapy_lac.py" --lns "$PEERS_LNS_IP" \
 		--local "$PEERS_LAC_IP" --host-name scapy-lac --secret "$PEERS_TUNNEL_SECRET" \
 		--user "$PEERS_USER" --password "$PEERS_PASSWORD" --auth "$1" --ping "$CORE_HOST_IP" --count 3 \
-		--mgmt "$PEERS_TMP/cp.sock" --expect-pool 100.64.0. --expect-hidden >"$PEERS_TMP/scapy-$1.log" 2>&1
+		--mgmt "$PEERS_TMP/cp.sock" --expect-pool 100.64.0. --expect-hidden --eager-lcp >"$PEERS_TMP/scapy-$1.log" 2>&1
 	local rc=$?
 	cat "$PEERS_TMP/scapy-$1.log" >&2
 	if [ $rc != 0 ]; then
@@ -254,6 +255,28 @@ run_scapy_lac() { # auth method
 }
 run_scapy_lac chap
 run_scapy_lac pap
+
+# The read-only socket answers show commands and refuses state changes.
+MGMT_SOCK="$PEERS_TMP/cp-ro.sock" mgmt "show tunnels" >/dev/null || peers_die "read-only socket: show tunnels failed"
+if MGMT_SOCK="$PEERS_TMP/cp-ro.sock" mgmt reload >"$PEERS_TMP/ro-reload.log" 2>&1; then
+	peers_die "the read-only socket accepted reload"
+fi
+grep -q "read-only management socket" "$PEERS_TMP/ro-reload.log" || peers_die "read-only refusal: $(cat "$PEERS_TMP/ro-reload.log")"
+
+# Users file reload: an invalid file is refused with its line and the old users stay;
+# a valid one is taken by `reload` and by SIGHUP.
+cp "$PEERS_TMP/users" "$PEERS_TMP/users.good"
+printf '%s\n' "$PEERS_USER" >"$PEERS_TMP/users" # no secret
+if mgmt reload >"$PEERS_TMP/reload.log" 2>&1; then peers_die "reload accepted an invalid users file"; fi
+grep -q "users:1: missing_secret; the previous 1 user(s) are kept" "$PEERS_TMP/reload.log" ||
+	peers_die "reload error: $(cat "$PEERS_TMP/reload.log")"
+{ cat "$PEERS_TMP/users.good"; printf 'extra-user extra-secret\n'; } >"$PEERS_TMP/users"
+mgmt reload | grep -q '"users": 2' || peers_die "reload of a valid users file failed"
+printf 'third-user s3\n' >>"$PEERS_TMP/users"
+kill -HUP "$CP_PID"
+users_three() { mgmt "show stats" | /usr/bin/python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["aaa"]["users"] == 3 else 1)'; }
+peers_wait_for 10 "SIGHUP to re-read the users file" users_three
+peers_alive "$CP_PID" || peers_die "l2tpx-controlplane died on SIGHUP"
 
 # Every session the control plane installed is gone from the dataplane again.
 sessions_gone() { mgmt "show stats" | /usr/bin/python3 -c 'import json,sys

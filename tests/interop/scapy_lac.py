@@ -159,6 +159,8 @@ class Lac:
         # PPP state
         self.magic = random.randint(1, 0xFFFFFFFF)
         self.lcp_id = 1
+        self.lcp_requests_sent = 0
+        self.lcp_last_request = 0
         self.lcp_ours_acked = False
         self.lcp_theirs_acked = False
         self.lns_auth = None
@@ -311,6 +313,9 @@ class Lac:
         a = self.expect_ctl(ICRP)
         self.peer_sid, = struct.unpack("!H", a[A_SESSION])
         self.send_ctl(ICCN, [avp(A_TX_SPEED, u32(100000000)), avp(A_FRAMING_TYPE, u32(1))], sid=self.peer_sid)
+        if self.args.eager_lcp:
+            # As pppd behind a real LAC does: LCP starts with the ICCN, not after its ack.
+            self.lcp_request()
         self.wait_acked("ICCN")
         log("call_up", local=self.local_sid, peer=self.peer_sid)
 
@@ -333,6 +338,8 @@ class Lac:
 
     def lcp_request(self):
         self.send_ppp(P_LCP, self.cp(1, self.lcp_id, bytes([5, 6]) + u32(self.magic)))
+        self.lcp_requests_sent += 1
+        self.lcp_last_request = time.monotonic()
 
     def handle_lcp(self, p):
         code, ident = p[0], p[1]
@@ -388,15 +395,16 @@ class Lac:
 
     def run_lcp(self, timeout=15):
         end = time.monotonic() + timeout
-        last = 0
         while not (self.lcp_ours_acked and self.lcp_theirs_acked):
             if time.monotonic() > end:
                 fail("LCP did not open (ours acked %s, theirs acked %s)" % (self.lcp_ours_acked,
                                                                              self.lcp_theirs_acked))
-            if not self.lcp_ours_acked and time.monotonic() - last > 1:
+            if not self.lcp_ours_acked and time.monotonic() - self.lcp_last_request > 1:
                 self.lcp_request()
-                last = time.monotonic()
             self.receive(0.05)
+        if self.args.eager_lcp and self.lcp_requests_sent != 1:
+            fail("the LNS lost our first LCP Configure-Request, sent with the ICCN (%d sent): "
+                 "the session was not in the dataplane yet" % self.lcp_requests_sent)
         if self.lns_auth != self.args.auth:
             fail("the LNS did not agree to %s" % self.args.auth)
         log("lcp_up", auth=self.lns_auth)
@@ -534,6 +542,8 @@ def main():
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--mgmt", help="management socket: check show sessions / clear session")
     ap.add_argument("--expect-hidden", action="store_true", help="fail unless the LNS hides some AVP")
+    ap.add_argument("--eager-lcp", action="store_true",
+                    help="send LCP Configure-Request with the ICCN; fail unless the first one is answered")
     ap.add_argument("--expect-pool", help="prefix the address must start with, e.g. 100.64.0.")
     a = ap.parse_args()
 

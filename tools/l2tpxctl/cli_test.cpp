@@ -39,6 +39,7 @@ TEST(cli, parses_every_command) {
 		{{"debug", "session", "3", "ppp+data"}, "debug session", R"({"id":3,"mask":24})"},
 		{{"show", "stats"}, "show stats", "{}"},
 		{{"show", "config"}, "show config", "{}"},
+		{{"reload"}, "reload", "{}"},
 		{{"version"}, "version", "{}"},
 		{{"SHOW", "Sessions"}, "show sessions", "{}"},
 		{{"show sessions"}, "show sessions", "{}"},
@@ -149,7 +150,7 @@ TEST(cli, every_command_is_a_wire_command_and_has_help) {
 	const std::string_view wire[] = {mgmt::cmd::show_tunnels, mgmt::cmd::show_tunnel,   mgmt::cmd::show_sessions,
 	                                 mgmt::cmd::show_session, mgmt::cmd::clear_tunnel,  mgmt::cmd::clear_session,
 	                                 mgmt::cmd::debug_tunnel, mgmt::cmd::debug_session, mgmt::cmd::show_stats,
-	                                 mgmt::cmd::show_config,  mgmt::cmd::version};
+	                                 mgmt::cmd::show_config,  mgmt::cmd::version,       "reload"};
 	ASSERT_EQ(commands().size(), std::size(wire));
 	auto help = usage_text();
 	for (auto w : wire) {
