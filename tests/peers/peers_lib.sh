@@ -10,8 +10,12 @@
 #   PEERS_PREFIX   name prefix of namespaces, veths and the temp dir (e.g. l2tpx-cap)
 #   PEERS_KEEP     1: keep the temp dir (logs) after exit
 #   PEERS_KEEP_ON_FAILURE  1: keep it only when the run failed
+#   PEERS_RADIUS_USERS     optional file of "user password" lines (l2tpx-lac --print-users):
+#                  FreeRADIUS accepts them besides the test user
+#   PEERS_L2TPNS_EXTRA     optional l2tpns startup-config lines, appended last (a later `set`
+#                  overrides an earlier one)
 # Outputs: PEERS_TMP (temp dir), PEERS_NS_LNS, PEERS_NS_LAC, PEERS_IF_LNS, PEERS_IF_LAC,
-#          PEERS_LNS_IP, PEERS_LAC_IP.
+#          PEERS_LNS_IP, PEERS_LAC_IP; after peers_start_core: PEERS_NS_CORE, PEERS_CORE_IP.
 
 PEERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEERS_STANDIN="$PEERS_DIR/pppd_standin.py"
@@ -21,7 +25,9 @@ PEERS_TUNNEL_SECRET=l2tpx-tunnel-secret
 PEERS_RADIUS_SECRET=l2tpx-radius-secret
 PEERS_LNS_IP=198.18.0.1
 PEERS_LAC_IP=198.18.0.2
-PEERS_POOL=198.19.0.0/24
+PEERS_CORE_GW_IP=198.20.0.1 # the LNS namespace's side of the core link (peers_start_core)
+PEERS_CORE_IP=198.20.0.2    # a host behind the LNS: ping target, reached through l2tpns's tun
+PEERS_POOL=${PEERS_POOL:-198.19.0.0/24} # l2tpns's pool (a larger one for benchmarks)
 PEERS_IPV6_PREFIX=2001:db8:198::
 PEERS_LNS_AUTHTYPES=${PEERS_LNS_AUTHTYPES:-chap,pap} # l2tpns's radius_authtypes, by preference
 PEERS_PIDS=()
@@ -90,7 +96,7 @@ peers_cleanup() {
 	for pid in "${PEERS_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
 	# Anything still living in our namespaces (e.g. a stand-in whose xl2tpd died) was
 	# started by this script: end it by PID before the namespaces go.
-	for ns in "${PEERS_NS_LNS:-}" "${PEERS_NS_LAC:-}"; do
+	for ns in "${PEERS_NS_LNS:-}" "${PEERS_NS_LAC:-}" "${PEERS_NS_CORE:-}"; do
 		[ -n "$ns" ] || continue
 		if ip netns list 2>/dev/null | grep -qw "^$ns"; then
 			for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
@@ -225,6 +231,16 @@ $PEERS_USER Cleartext-Password := "$PEERS_PASSWORD"
 	Service-Type = Framed-User,
 	Framed-Protocol = PPP
 EOF
+	if [ -n "${PEERS_RADIUS_USERS:-}" ]; then
+		# "user password" per line, as l2tpx-lac --print-users writes them; lines with quotes
+		# or backslashes (which the users syntax would need escaped) are refused.
+		awk -v q='"' 'NF == 2 && index($0, q) == 0 && index($0, "\\") == 0 {
+			printf "%s Cleartext-Password := %s%s%s\n\tService-Type = Framed-User,\n\tFramed-Protocol = PPP\n", $1, q, $2, q
+			next
+		}
+		NF > 0 { bad = 1 }
+		END { exit bad }' "$PEERS_RADIUS_USERS" >>"$d/users" || peers_die "bad line in $PEERS_RADIUS_USERS"
+	fi
 	# The dictionary lives in /usr/share/freeradius; radiusd.conf may not name it.
 	# shellcheck disable=SC2016 # a literal FreeRADIUS directive
 	printf '$INCLUDE /usr/share/freeradius/dictionary\n' >"$d/dictionary"
@@ -272,6 +288,7 @@ peers_start_l2tpns() {
 		echo 'set random_device "/dev/urandom"'
 		# IPv6: l2tpns then starts IPV6CP after IPCP and routes PREFIX::/64 per session.
 		echo "set ipv6_prefix $PEERS_IPV6_PREFIX"
+		[ -z "${PEERS_L2TPNS_EXTRA:-}" ] || printf '%s\n' "$PEERS_L2TPNS_EXTRA"
 	} >"$d/startup-config"
 	echo "$PEERS_POOL" >"$d/ip_pool"
 	: >"$d/users"
@@ -287,6 +304,31 @@ peers_start_l2tpns() {
 peers_l2tpns_ready() {
 	peers_alive "$PEERS_L2TPNS_PID" || peers_die "l2tpns exited (see l2tpns.log)"
 	grep -q 'I am declaring myself the master' "$PEERS_TMP/l2tpns.log" 2>/dev/null
+}
+
+# A third namespace, PREFIX-PID-core, behind the LNS namespace: $PEERS_CORE_IP there,
+# $PEERS_CORE_GW_IP on the LNS side, forwarding on in the LNS namespace and a route back to
+# l2tpns's pool. Subscriber traffic to $PEERS_CORE_IP then goes LAC -> l2tpns -> tun0 -> the
+# LNS namespace's kernel -> core host, and the reply the same way back. Call it after
+# peers_init; peers_cleanup deletes the namespace.
+peers_start_core() {
+	local tag=$$
+	PEERS_NS_CORE="${PEERS_PREFIX}-${tag}-core"
+	PEERS_IF_CORE_LNS="lxp${tag}g"
+	PEERS_IF_CORE="lxp${tag}h"
+	ip netns add "$PEERS_NS_CORE" || peers_die "netns add"
+	ip link add "$PEERS_IF_CORE_LNS" netns "$PEERS_NS_LNS" type veth peer name "$PEERS_IF_CORE" \
+		netns "$PEERS_NS_CORE" || peers_die "veth"
+	ip -n "$PEERS_NS_CORE" link set lo up
+	ip -n "$PEERS_NS_LNS" addr add "$PEERS_CORE_GW_IP/24" dev "$PEERS_IF_CORE_LNS"
+	ip -n "$PEERS_NS_CORE" addr add "$PEERS_CORE_IP/24" dev "$PEERS_IF_CORE"
+	ip -n "$PEERS_NS_LNS" link set "$PEERS_IF_CORE_LNS" address 02:00:c6:14:00:01 up
+	ip -n "$PEERS_NS_CORE" link set "$PEERS_IF_CORE" address 02:00:c6:14:00:02 up
+	ip -n "$PEERS_NS_CORE" route add "$PEERS_POOL" via "$PEERS_CORE_GW_IP" || peers_die "core route"
+	ip netns exec "$PEERS_NS_LNS" sysctl -qw net.ipv4.ip_forward=1
+	# Every echo is answered: no ICMP rate limit on the core host.
+	ip netns exec "$PEERS_NS_CORE" sysctl -qw net.ipv4.icmp_ratelimit=0
+	peers_log "core namespace $PEERS_NS_CORE ($PEERS_CORE_IP)"
 }
 
 # xl2tpd as LAC with the stand-in bound over /usr/sbin/pppd in a private mount namespace.
