@@ -187,7 +187,7 @@ void session::on_icrq(const ctl::message *m) {
 	tunnel_.send_message(r, peer_);
 }
 
-void session::send_connected(ctl::msg_type t) {
+std::optional<uint16_t> session::send_connected(ctl::msg_type t) {
 	ctl::message m;
 	m.set_message_type(t).set_tx_connect_speed(params_.tx_connect_speed).set_framing_type(params_.framing_type);
 	if (params_.rx_connect_speed)
@@ -214,7 +214,7 @@ void session::send_connected(ctl::msg_type t) {
 				m.set_proxy_authen_response(b(params_.proxy_authen_response));
 		}
 	}
-	tunnel_.send_message(m, peer_);
+	return tunnel_.send_message(m, peer_);
 }
 
 void session::on_icrp(const ctl::message *m) {
@@ -225,8 +225,15 @@ void session::on_icrp(const ctl::message *m) {
 	}
 	if (!answered())
 		return;
-	send_connected(ctl::msg_type::iccn);
-	established();
+	// PPP starts once the ICCN is on the wire, not while it waits behind queued messages:
+	// the LNS would drop (or worse, reject) LCP for a call it has not connected yet.
+	if (auto ns = send_connected(ctl::msg_type::iccn))
+		tunnel_.notify_when_sent(*this, *ns);
+}
+
+void session::connect_sent() {
+	if (state_ != S::established && state_ != S::closed)
+		established();
 }
 
 void session::on_iccn(const ctl::message *m) {
@@ -248,8 +255,9 @@ void session::on_ocrq(const ctl::message *m) {
 	ctl::message r;
 	r.set_message_type(ctl::msg_type::ocrp).set_assigned_session_id(local_.value);
 	tunnel_.send_message(r, peer_);
-	send_connected(ctl::msg_type::occn); // no real dialling: connected at once
-	established();
+	// No real dialling: connected at once, PPP once the OCCN is on the wire.
+	if (auto ns = send_connected(ctl::msg_type::occn))
+		tunnel_.notify_when_sent(*this, *ns);
 }
 
 void session::on_ocrp(const ctl::message *m) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,8 @@ public:
 	bool send_sli(uint32_t send_accm, uint32_t receive_accm);
 	// The tunnel went away: no CDN, just notify.
 	void tunnel_down(const disconnect_cause &why);
+	// LAC: our ICCN/OCCN has been put on the wire; the call is established (tunnel).
+	void connect_sent();
 
 	session_state state() const noexcept { return state_; }
 	session_id_v2 local_id() const noexcept { return local_; }
@@ -108,7 +111,7 @@ private:
 	void on_sli(const ctl::message *m);
 
 	void read_call_setup(const ctl::message &m);
-	void send_connected(ctl::msg_type t); // ICCN or OCCN
+	std::optional<uint16_t> send_connected(ctl::msg_type t); // ICCN or OCCN; its Ns
 	void established();
 	// Fires the session_answered hook; false when it closed the session.
 	bool answered();

@@ -65,6 +65,36 @@ TEST_F(call_fixture, incoming_call_placed_before_the_tunnel_is_up) {
 	EXPECT_EQ(lns->direction(), call_direction::incoming);
 }
 
+// A LAC must not start PPP for a call while its ICCN still waits behind a closed send
+// window: the LNS would get LCP for a call it has not connected. With the LNS advertising
+// a window of 1 and six calls dialled at once, every session_up on the LAC side must come
+// after that call's ICCN went on the wire.
+TEST_F(call_fixture, lac_starts_ppp_only_once_its_iccn_is_on_the_wire) {
+	auto lns = two_ends::lns_default();
+	lns.tunnel.transport.our_rws = 1;
+	up(two_ends::lac_default(), lns);
+	n->run();
+	ASSERT_EQ(lac_t->state(), tunnel_state::established);
+	int iccn_sent = 0;
+	bool ppp_before_iccn = false;
+	// When an ICCN goes out, the calls already up must be those whose ICCN went before.
+	n->filter = [&](datagram &g) {
+		if (g.from == lac_addr && msg_type_of(g.bytes) == M::iccn) {
+			if (n->lac.ev.up_sessions.size() > static_cast<size_t>(iccn_sent))
+				ppp_before_iccn = true;
+			++iccn_sent;
+		}
+		return true;
+	};
+	for (int i = 0; i < 6; ++i)
+		ASSERT_TRUE(lac_t->place_call(call_params{}));
+	n->run(5s);
+	EXPECT_EQ(iccn_sent, 6);
+	EXPECT_EQ(n->lac.ev.up_sessions.size(), 6u);
+	EXPECT_FALSE(ppp_before_iccn);
+	EXPECT_EQ(n->lns.ev.up_sessions.size(), 6u);
+}
+
 TEST_F(call_fixture, outgoing_call_from_the_lns) {
 	up();
 	n->run();

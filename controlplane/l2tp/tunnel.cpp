@@ -93,7 +93,7 @@ tunnel::tunnel(endpoint &ep, tunnel_id_v2 local, udp_endpoint peer, std::string 
 					 send_message(h, session_id_v2{0});
 				 }
 			 }}),
-      linger_(ep.timers()) {}
+      linger_(ep.timers()), sent_check_(ep.timers()) {}
 
 tunnel::~tunnel() = default;
 
@@ -123,7 +123,31 @@ void tunnel::close(uint16_t result, uint16_t error, std::string_view message) {
 
 // --- transmit side ---------------------------------------------------------------------
 
+void tunnel::notify_when_sent(session &s, uint16_t ns) {
+	if (transport_.queued() == 0) { // everything queued so far, ns included, is on the wire
+		s.connect_sent();
+		return;
+	}
+	wait_sent_.emplace_back(ns, s.local_id());
+}
+
 void tunnel::transmit(uint16_t ns, uint16_t nr, std::span<const uint8_t> msg) {
+	if (!msg.empty() && !wait_sent_.empty()) {
+		// Called from inside the transport: notify from a timer, not re-entrantly.
+		std::erase_if(wait_sent_, [&](const auto &w) {
+			if (w.first != ns)
+				return false;
+			sent_ready_.push_back(w.second);
+			return true;
+		});
+		if (!sent_ready_.empty() && !sent_check_.running())
+			sent_check_.start(duration{0}, [this] {
+				auto ready = std::exchange(sent_ready_, {});
+				for (auto id : ready)
+					if (session *s = find_session(id))
+						s->connect_sent();
+			});
+	}
 	if (!msg.empty()) {
 		// The stored packet is complete; patch this transmission's Ns/Nr.
 		std::vector<uint8_t> p(msg.begin(), msg.end());
@@ -165,9 +189,9 @@ void tunnel::add_hiding(ctl::message &m, ctl::encode_options &opt, std::vector<u
 	opt.secret = ctl::as_bytes(secret_);
 }
 
-void tunnel::send_message(ctl::message &m, session_id_v2 peer_session) {
+std::optional<uint16_t> tunnel::send_message(ctl::message &m, session_id_v2 peer_session) {
 	if (state_ == S::dead || transport_.failed())
-		return;
+		return std::nullopt;
 	ctl::control_header h;
 	h.tunnel_id = peer_id_;
 	h.session_id = peer_session;
@@ -184,13 +208,16 @@ void tunnel::send_message(ctl::message &m, session_id_v2 peer_session) {
 		                                  ctl::to_string(n.error()),
 		                          true};
 		die(cause_);
-		return;
+		return std::nullopt;
 	}
 	buf.resize(*n);
-	if (auto r = transport_.send(std::move(buf)); !r) {
+	auto r = transport_.send(std::move(buf));
+	if (!r) {
 		cause_ = disconnect_cause{rc::stopccn_general_error, rc::error_no_resources, "control queue full", true};
 		die(cause_);
+		return std::nullopt;
 	}
+	return *r;
 }
 
 void tunnel::send_stopccn(uint16_t result, uint16_t error, std::string_view message) {

@@ -99,8 +99,13 @@ public:
 	std::optional<uint64_t> peer_tie_breaker() const noexcept { return peer_tie_breaker_; }
 	endpoint &owner() const noexcept { return ep_; }
 
-	// Used by sessions and the endpoint.
-	void send_message(ctl::message &m, session_id_v2 peer_session);
+	// Used by sessions and the endpoint. Returns the Ns the message was given (nothing
+	// when the tunnel is dead or the message could not be queued).
+	std::optional<uint16_t> send_message(ctl::message &m, session_id_v2 peer_session);
+	// Calls s.connect_sent() once the message with this Ns has been put on the wire (a
+	// LAC must not start PPP while its ICCN still waits behind a closed send window: the
+	// LNS would see LCP for a call it does not know yet). At once if already sent.
+	void notify_when_sent(session &s, uint16_t ns);
 	void session_established(session &s);
 	void session_finished(session &s);
 	// The peer's SCCRQ has been seen by the endpoint (its Assigned Tunnel ID is the key
@@ -149,6 +154,9 @@ private:
 	time_point created_;
 	reliable_transport transport_;
 	timer linger_;
+	timer sent_check_;                                   // runs the notifications below
+	std::vector<std::pair<uint16_t, session_id_v2>> wait_sent_; // Ns not yet transmitted
+	std::vector<session_id_v2> sent_ready_;              // transmitted, to notify
 	std::vector<uint8_t> our_challenge_;  // sent in SCCRQ/SCCRP: the peer must answer it
 	std::vector<uint8_t> peer_challenge_; // received: we answer it
 	std::map<session_id_v2, std::unique_ptr<session>> sessions_;
