@@ -105,9 +105,11 @@ ring::session_params static_session_params(const cfg::static_session &s, const c
 	p.local = tp.local;
 	p.peer = tp.peer;
 	p.cookie_len = static_cast<uint8_t>(s.cookie.size());
-	std::memcpy(p.cookie, s.cookie.data(), s.cookie.size());
+	if (!s.cookie.empty()) // data() of an empty vector may be null: memcpy(null) is UB
+		std::memcpy(p.cookie, s.cookie.data(), s.cookie.size());
 	p.peer_cookie_len = static_cast<uint8_t>(s.peer_cookie.size());
-	std::memcpy(p.peer_cookie, s.peer_cookie.data(), s.peer_cookie.size());
+	if (!s.peer_cookie.empty())
+		std::memcpy(p.peer_cookie, s.peer_cookie.data(), s.peer_cookie.size());
 	return p;
 }
 
