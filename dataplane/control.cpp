@@ -3,6 +3,9 @@
 // In single-lcore mode it also polls the ports.
 #include "dataplane/runtime.hpp"
 
+#include "dataplane/icmp_error.hpp"
+#include "shared/base/byteorder.hpp"
+
 #include "shared/ring/ring_names.hpp"
 
 #include <rte_cycles.h>
@@ -26,10 +29,13 @@ namespace {
 
 constexpr unsigned commands_per_round = 64;
 constexpr unsigned packets_per_round = 64;
+// ICMP errors, all kinds together: like Linux's icmp_msgs_per_sec / icmp_msgs_burst.
+constexpr uint32_t icmp_rate_per_s = 1000;
+constexpr uint32_t icmp_burst = 50;
 
 class controller {
 public:
-	explicit controller(runtime &rt) : rt_(rt) {}
+	explicit controller(runtime &rt) : rt_(rt), icmp_rl_(icmp_rate_per_s, icmp_burst, rt.tsc_hz()) {}
 
 	uint32_t round();
 
@@ -41,6 +47,9 @@ private:
 	uint32_t commands();
 	uint32_t local_frames();
 	bool echo_reply(rte_mbuf *m);
+	bool glean_frame(rte_mbuf *m);
+	uint32_t icmp_errors();
+	void icmp_error_for(rte_mbuf *m);
 	uint32_t injected();
 	ring::event ready_event(uint32_t seq);
 	ring::event counters_event(uint32_t seq, uint32_t index, const ring::session_ref &ref, const session_stats &s);
@@ -56,6 +65,7 @@ private:
 		uint32_t sent = 0;
 	} dump_;
 	uint64_t last_tick_ = 0;
+	icmp_rate_limiter icmp_rl_;
 };
 
 bool controller::emit(const ring::event &e) {
@@ -242,14 +252,16 @@ uint32_t controller::local_frames() {
 	for (unsigned i = 0; i < n; i++) {
 		rte_mbuf *m = pkts[i];
 		rt_.cstats.local_frames++;
-		const auto *eth = rte_pktmbuf_mtod(m, const rte_ether_hdr *);
-		if (rte_pktmbuf_data_len(m) >= sizeof(rte_ether_hdr) &&
-		    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		eth_header l2;
+		if (parse_eth_header(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), l2) &&
+		    l2.ether_type == RTE_ETHER_TYPE_ARP) {
 			rt_.neigh().input_arp(m->port, m);
 		} else if (rt_.neigh().input_nd(m->port, m)) {
 			// consumed
 		} else if (echo_reply(m)) {
 			rt_.cstats.echo_replies++;
+		} else if (glean_frame(m)) {
+			// consumed
 		} else {
 			rt_.cstats.local_dropped++; // IPv6 ND, ICMP to us: not handled yet
 			rte_pktmbuf_free(m);
@@ -258,17 +270,19 @@ uint32_t controller::local_frames() {
 	return n;
 }
 
-// ICMP echo request to one of our IPv4 addresses (untagged, unfragmented): answered in
-// place. Returns false (mbuf untouched) for anything else.
+// ICMP echo request to one of our IPv4 addresses (untagged or with the port's VLAN tag,
+// unfragmented): answered in place. Returns false (mbuf untouched) for anything else.
 bool controller::echo_reply(rte_mbuf *m) {
 	const uint32_t len = rte_pktmbuf_data_len(m);
 	auto *p = rte_pktmbuf_mtod(m, uint8_t *);
-	if (len < 14 + 20 + 8 || p[12] != 0x08 || p[13] != 0x00)
+	eth_header l2;
+	if (!parse_eth_header(p, len, l2) || l2.ether_type != RTE_ETHER_TYPE_IPV4 || len < l2.length + 20u + 8u ||
+	    l2.vlan != rt_.neigh().port_vlan(m->port))
 		return false;
-	uint8_t *ip = p + 14;
+	uint8_t *ip = p + l2.length;
 	const uint32_t ihl = uint32_t(ip[0] & 0x0f) * 4;
 	const uint32_t tot = uint32_t(ip[2] << 8 | ip[3]);
-	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl + 8 || 14 + tot > len || ip[9] != 1 ||
+	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl + 8 || l2.length + tot > len || ip[9] != 1 ||
 	    (ip[6] & 0x3f) != 0 || ip[7] != 0 || !rt_.neigh().is_local(m->port, 4, ip + 16))
 		return false;
 	uint8_t *icmp = ip + ihl;
@@ -292,8 +306,152 @@ bool controller::echo_reply(rte_mbuf *m) {
 	c = (c & 0xffff) + (c >> 16);
 	icmp[2] = uint8_t(c >> 8);
 	icmp[3] = uint8_t(c);
-	m->data_len = m->pkt_len = 14 + tot;
+	m->data_len = m->pkt_len = l2.length + tot;
 	return rt_.send_one(rt_.main_worker(), m->port, m);
+}
+
+// A routed IPv4/IPv6 frame for an on-link destination of a core port that has no resolved
+// next hop yet: the paths hand it here with the Ethernet header written from the connected
+// route's glean slot (our MAC as source, destination MAC unknown). Resolution starts; if the
+// MAC is known by now the frame is sent, else dropped (the sender retransmits). Returns
+// false (mbuf untouched) for frames that are not that.
+bool controller::glean_frame(rte_mbuf *m) {
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	auto *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const port_runtime *pr = rt_.port_by_id(m->port);
+	eth_header l2;
+	if (!pr || pr->conf.role != cfg::port_role::core || !parse_eth_header(f, len, l2) ||
+	    std::memcmp(f + 6, pr->mac, 6) != 0)
+		return false;
+	const uint8_t *dst = nullptr;
+	uint8_t family = 0;
+	if (l2.ether_type == RTE_ETHER_TYPE_IPV4 && len >= l2.length + 20u && (f[l2.length] >> 4) == 4) {
+		family = 4;
+		dst = f + l2.length + 16;
+	} else if (l2.ether_type == RTE_ETHER_TYPE_IPV6 && len >= l2.length + 40u && (f[l2.length] >> 4) == 6) {
+		family = 6;
+		dst = f + l2.length + 24;
+	} else {
+		return false;
+	}
+	if (rt_.neigh().is_local(m->port, family, dst) || !rt_.neigh().on_link(m->port, family, dst))
+		return false;
+	rt_.cstats.glean_frames++;
+	uint8_t mac[6];
+	if (rt_.neigh().glean(m->port, family, dst, mac)) {
+		std::memcpy(f, mac, 6);
+		rt_.cstats.glean_forwarded++;
+		rt_.send_one(rt_.main_worker(), m->port, m);
+		return true;
+	}
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+uint32_t controller::icmp_errors() {
+	rte_mbuf *pkts[packets_per_round];
+	const unsigned n =
+	    rte_ring_dequeue_burst(rt_.icmp_ring(), reinterpret_cast<void **>(pkts), packets_per_round, nullptr);
+	for (unsigned i = 0; i < n; i++)
+		icmp_error_for(pkts[i]);
+	return n;
+}
+
+// One packet from the paths' icmp hook (dataplane/icmp_error.hpp): builds the error and
+// sends it towards the offender's source. Consumes the mbuf.
+void controller::icmp_error_for(rte_mbuf *m) {
+	auto &st = rt_.cstats;
+	const icmp_punt w = decode_icmp_punt(m->hash.usr);
+	const uint16_t in_port = m->port;
+	const std::span<const uint8_t> offending(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
+	const uint8_t family = offending.empty() ? 0 : offending[0] >> 4;
+	const uint8_t *src = (family == 4 || family == 6) ? rt_.neigh().address_of(in_port, family) : nullptr;
+	if (!src || (w.kind != icmp_error::time_exceeded && w.kind != icmp_error::too_big)) {
+		st.icmp_errors_unsent++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!icmp_rl_.allow(rte_get_tsc_cycles())) {
+		st.icmp_errors_limited++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_mbuf *e = rte_pktmbuf_alloc(rt_.pool());
+	uint8_t *buf = e ? reinterpret_cast<uint8_t *>(rte_pktmbuf_append(e, icmp6_error_max)) : nullptr;
+	if (!buf) {
+		st.icmp_errors_unsent++;
+		rte_pktmbuf_free(e);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	const auto r = build_icmp_error(w.kind, offending, std::span<const uint8_t>(src, family == 4 ? 4 : 16), w.mtu,
+	                                std::span<uint8_t>(buf, icmp6_error_max));
+	rte_pktmbuf_free(m);
+	if (r.verdict != icmp_verdict::ok) {
+		st.icmp_errors_suppressed++;
+		rte_pktmbuf_free(e);
+		return;
+	}
+	rte_pktmbuf_trim(e, static_cast<uint16_t>(icmp6_error_max - r.length));
+	uint8_t dst[16];
+	std::memcpy(dst, buf + (family == 4 ? 16 : 24), family == 4 ? 4 : 16);
+	const uint16_t et = family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+
+	if (!w.to_subscriber) {
+		// Back out of the port the offender came in on, to its next hop there.
+		uint8_t mac[6];
+		const uint16_t vlan = rt_.neigh().port_vlan(in_port);
+		const port_runtime *pr = rt_.port_by_id(in_port);
+		auto *h = pr && rt_.neigh().resolve(in_port, family, dst, mac)
+		              ? reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(e, vlan ? 18 : 14))
+		              : nullptr;
+		if (!h) {
+			st.icmp_errors_unsent++; // resolution started; the offender's next packet gets one
+			rte_pktmbuf_free(e);
+			return;
+		}
+		std::memcpy(h, mac, 6);
+		std::memcpy(h + 6, pr->mac, 6);
+		if (vlan) {
+			store_be16(h + 12, RTE_ETHER_TYPE_VLAN);
+			store_be16(h + 14, vlan);
+			store_be16(h + 16, et);
+		} else {
+			store_be16(h + 12, et);
+		}
+		st.icmp_errors_sent++;
+		rt_.send_one(rt_.main_worker(), in_port, e);
+		return;
+	}
+	// To a subscriber: down its session, through the core path's encapsulation, as if the
+	// error had arrived on a core port (the session is found by the subscriber address).
+	const port_runtime *core = nullptr;
+	for (const port_runtime *p : rt_.ports())
+		if (p->conf.role == cfg::port_role::core) {
+			core = p;
+			break;
+		}
+	auto *h = core ? reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(e, 14)) : nullptr;
+	if (!h) {
+		st.icmp_errors_unsent++;
+		rte_pktmbuf_free(e);
+		return;
+	}
+	std::memcpy(h, core->mac, 6);
+	std::memcpy(h + 6, core->mac, 6);
+	store_be16(h + 12, et);
+	e->port = core->id;
+	burst_out out;
+	out.n_tx = out.n_punt = out.n_local = 0;
+	process_rx_burst(rt_.main_worker().ctx, core->id, &e, 1, out);
+	for (uint16_t i = 0; i < out.n_tx; i++) {
+		st.icmp_errors_sent++;
+		rt_.send_one(rt_.main_worker(), out.tx_port[i], out.tx[i]);
+	}
+	if (out.n_tx == 0)
+		st.icmp_errors_unsent++; // no session for that address any more (counted by the path)
+	rte_pktmbuf_free_bulk(out.local, out.n_local);
+	rte_pktmbuf_free_bulk(out.punt, out.n_punt);
 }
 
 uint32_t controller::injected() {
@@ -322,7 +480,9 @@ uint32_t controller::injected() {
 			const uint8_t ver = len ? ip[0] >> 4 : 0;
 			uint8_t mac[6];
 			const bool ok = (ver == 4 && len >= 20) || (ver == 6 && len >= 40);
-			const uint16_t eth_len = meta.vlan ? 18 : 14;
+			// No tag asked for: the port's own VLAN, if it has one.
+			const uint16_t vlan = meta.vlan ? meta.vlan : rt_.neigh().port_vlan(meta.out_port);
+			const uint16_t eth_len = vlan ? 18 : 14;
 			if (!ok || !rt_.neigh().resolve(meta.out_port, ver, ver == 4 ? ip + 16 : ip + 24, mac) ||
 			    rte_pktmbuf_headroom(m) < eth_len) {
 				rt_.cstats.inject_dropped++;
@@ -333,11 +493,11 @@ uint32_t controller::injected() {
 			std::memcpy(h, mac, 6);
 			std::memcpy(h + 6, rt_.port_by_id(meta.out_port)->mac, 6);
 			uint8_t *type = h + 12;
-			if (meta.vlan) {
+			if (vlan) {
 				type[0] = 0x81;
 				type[1] = 0x00;
-				type[2] = static_cast<uint8_t>((meta.vlan >> 8) & 0x0f);
-				type[3] = static_cast<uint8_t>(meta.vlan);
+				type[2] = static_cast<uint8_t>((vlan >> 8) & 0x0f);
+				type[3] = static_cast<uint8_t>(vlan);
 				type += 4;
 			}
 			const uint16_t et = ver == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
@@ -361,6 +521,7 @@ uint32_t controller::round() {
 	work += continue_dump();
 	work += local_frames();
 	work += injected();
+	work += icmp_errors();
 	const uint64_t now = rte_get_tsc_cycles();
 	if (now - last_tick_ > rt_.tsc_hz() / 10) {
 		last_tick_ = now;

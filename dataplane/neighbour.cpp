@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <atomic>
 #include <netinet/in.h>
 #include <cstring>
@@ -29,6 +30,40 @@ bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned len) noexcept {
 		return true;
 	uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
 	return (a[full] & mask) == (b[full] & mask);
+}
+} // namespace
+
+bool parse_eth_header(const uint8_t *f, uint32_t len, eth_header &out) noexcept {
+	if (len < 14)
+		return false;
+	uint16_t et = load_be16(f + 12);
+	out = {};
+	if (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ || et == 0x9100) {
+		if (len < 18)
+			return false;
+		out.vlan = load_be16(f + 14) & 0x0fff;
+		et = load_be16(f + 16);
+		out.length = 18;
+		if (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ || et == 0x9100)
+			return false; // QinQ: not for the dataplane's own addresses
+	}
+	out.ether_type = et;
+	return true;
+}
+
+namespace {
+// Writes dst, src, optional 802.1Q tag and the EtherType; returns the header length.
+uint16_t write_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t vlan, uint16_t ether_type) noexcept {
+	std::memcpy(f, dst, 6);
+	std::memcpy(f + 6, src, 6);
+	if (vlan == 0) {
+		store_be16(f + 12, ether_type);
+		return 14;
+	}
+	store_be16(f + 12, RTE_ETHER_TYPE_VLAN);
+	store_be16(f + 14, vlan & 0x0fff);
+	store_be16(f + 16, ether_type);
+	return 18;
 }
 } // namespace
 
@@ -102,6 +137,10 @@ bool neighbours::init(const cfg::config &c, const std::vector<port_addrs> &ports
 			if (pa.role == cfg::port_role::core)
 				publish_slot(slot, true);
 		}
+		// Connected routes: the port's own prefixes reach on-link hosts, not the gateway.
+		if (pa.role == cfg::port_role::core)
+			for (const auto &a : pa.addresses)
+				add_connected(pa, a);
 		// Resolve gateways from the start (the first tick sends the requests).
 		for (const auto *gw : {pa.gateway4 ? &*pa.gateway4 : nullptr, pa.gateway6 ? &*pa.gateway6 : nullptr}) {
 			if (!gw)
@@ -120,6 +159,41 @@ bool neighbours::init(const cfg::config &c, const std::vector<port_addrs> &ports
 	return true;
 }
 
+void neighbours::add_connected(const port_addrs &p, const cfg::ip_prefix &a) {
+	const uint8_t family = a.address.family;
+	if ((family == 4 && a.length >= 32) || (family == 6 && a.length >= 128) || (family != 4 && family != 6))
+		return; // a host route has no on-link neighbours
+	if (family == 6 && !view_->core_v6)
+		return;
+	if (free_slots_.empty())
+		return;
+	connected c;
+	c.port = p.port_id;
+	c.family = family;
+	c.length = a.length;
+	// The network address (host bits cleared).
+	for (unsigned i = 0; i < (family == 4 ? 4u : 16u); i++) {
+		const unsigned bits = a.length > i * 8 ? std::min(8u, a.length - i * 8) : 0;
+		c.addr[i] = uint8_t(a.address.bytes[i] & uint8_t(bits ? 0xff << (8 - bits) : 0));
+	}
+	c.slot = free_slots_.back();
+	free_slots_.pop_back();
+	// valid stays 0: the workers do not send to it (the path gleans or drops no_neighbour).
+	neighbour n{};
+	std::memcpy(n.src_mac, p.mac, 6);
+	n.port = p.port_id;
+	n.vlan = p.vlan;
+	n.valid = 0;
+	slots_[c.slot] = n;
+	const int rc = family == 4 ? rte_lpm_add(view_->core_v4, load_be32(c.addr), c.length, c.slot)
+	                           : rte_lpm6_add(view_->core_v6, c.addr, c.length, c.slot);
+	if (rc != 0) { // route table full: on-link hosts then follow the default route
+		free_slots_.push_back(c.slot);
+		return;
+	}
+	connected_.push_back(c);
+}
+
 uint32_t neighbours::alloc_slot(const entry &e) {
 	if (free_slots_.empty())
 		return UINT32_MAX;
@@ -131,6 +205,8 @@ uint32_t neighbours::alloc_slot(const entry &e) {
 		std::memcpy(n.src_mac, p->mac, 6);
 	n.port = e.port;
 	n.vlan = 0;
+	if (const port_addrs *p = port_of(e.port))
+		n.vlan = p->vlan;
 	n.valid = 0;
 	slots_[s] = n;
 	std::atomic_ref<uint8_t>(slots_[s].valid).store(1, std::memory_order_release);
@@ -175,6 +251,8 @@ void neighbours::release(entry &e) {
 			std::atomic_ref<uint32_t>(view_->default_nh_v4).store(UINT32_MAX, std::memory_order_release);
 	} else if (view_->core_v6) {
 		rte_lpm6_delete(view_->core_v6, e.addr, 128);
+		if (p && p->gateway6 && std::memcmp(p->gateway6->bytes.data(), e.addr, 16) == 0)
+			std::atomic_ref<uint32_t>(view_->default_nh_v6).store(UINT32_MAX, std::memory_order_release);
 	}
 	if (synchronize)
 		synchronize();
@@ -186,6 +264,9 @@ void neighbours::release(entry &e) {
 void neighbours::set_mac(entry &e, const uint8_t mac[6], state st, uint64_t now) {
 	const bool was_known = e.st != state::incomplete;
 	const bool mac_changed = !was_known || std::memcmp(e.mac, mac, 6) != 0;
+	if (!was_known && e.gleaned && gleaning_ > 0)
+		gleaning_--;
+	e.gleaned = false;
 	std::memcpy(e.mac, mac, 6);
 	if (e.st != state::static_)
 		e.st = st;
@@ -220,6 +301,12 @@ bool neighbours::resolve(uint16_t port, uint8_t family, const uint8_t *addr, uin
 		std::memcpy(mac_out, it->second.mac, 6);
 		return true;
 	}
+	if (it != table_.end() && it->second.gleaned) {
+		// Wanted by a session or the control plane now: keep retrying like any next hop.
+		it->second.gleaned = false;
+		if (gleaning_ > 0)
+			gleaning_--;
+	}
 	if (it == table_.end() && (family == 4 || family == 6)) {
 		entry e;
 		e.port = port;
@@ -229,6 +316,42 @@ bool neighbours::resolve(uint16_t port, uint8_t family, const uint8_t *addr, uin
 		send_request(ne, rte_get_tsc_cycles());
 	}
 	return false;
+}
+
+bool neighbours::glean(uint16_t port, uint8_t family, const uint8_t *addr, uint8_t mac_out[6]) {
+	const port_addrs *p = port_of(port);
+	if (!p || p->role != cfg::port_role::core || (family != 4 && family != 6) || !on_link(*p, family, addr) ||
+	    is_local(port, family, addr))
+		return false;
+	const key k = make_key(port, family, addr);
+	auto it = table_.find(k);
+	if (it != table_.end()) {
+		if (it->second.st == state::incomplete)
+			return false; // being resolved: its own timer asks again
+		std::memcpy(mac_out, it->second.mac, 6);
+		return true;
+	}
+	if (gleaning_ >= max_gleaning) {
+		glean_refused++;
+		return false;
+	}
+	entry e;
+	e.port = port;
+	e.family = family;
+	std::memcpy(e.addr, addr, family == 4 ? 4 : 16);
+	e.gleaned = true;
+	auto &ne = table_[k] = e;
+	gleaning_++;
+	gleans++;
+	send_request(ne, rte_get_tsc_cycles());
+	return false;
+}
+
+void neighbours::erase(std::unordered_map<key, entry, key_hash>::iterator it) {
+	if (it->second.gleaned && it->second.st == state::incomplete && gleaning_ > 0)
+		gleaning_--;
+	release(it->second);
+	table_.erase(it);
 }
 
 void neighbours::send_request(entry &e, uint64_t now) {
@@ -256,12 +379,10 @@ void neighbours::send_request(entry &e, uint64_t now) {
 	rte_mbuf *m = rte_pktmbuf_alloc(pool_);
 	if (!m)
 		return;
-	auto *eth = rte_pktmbuf_mtod(m, rte_ether_hdr *);
-	auto *arp = reinterpret_cast<rte_arp_hdr *>(eth + 1);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const bool unicast = e.st == state::stale || e.st == state::reachable;
-	std::memcpy(&eth->dst_addr, unicast ? e.mac : broadcast, 6);
-	std::memcpy(&eth->src_addr, p->mac, 6);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	const uint16_t l2 = write_eth(f, unicast ? e.mac : broadcast, p->mac, p->vlan, RTE_ETHER_TYPE_ARP);
+	auto *arp = reinterpret_cast<rte_arp_hdr *>(f + l2);
 	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
@@ -271,22 +392,29 @@ void neighbours::send_request(entry &e, uint64_t now) {
 	std::memcpy(&arp->arp_data.arp_sip, src, 4);
 	std::memset(&arp->arp_data.arp_tha, 0, 6);
 	std::memcpy(&arp->arp_data.arp_tip, e.addr, 4);
-	m->data_len = m->pkt_len = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+	m->data_len = m->pkt_len = l2 + sizeof(rte_arp_hdr);
 	if (send(e.port, m))
 		requests_sent++;
 }
 
 void neighbours::input_arp(uint16_t port, rte_mbuf *m) {
 	const port_addrs *p = port_of(port);
-	if (!p || rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)) {
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	eth_header l2;
+	if (!p || !parse_eth_header(f, len, l2) || len < uint32_t(l2.length) + sizeof(rte_arp_hdr) ||
+	    l2.ether_type != RTE_ETHER_TYPE_ARP) {
 		bad_arp++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	auto *eth = rte_pktmbuf_mtod(m, rte_ether_hdr *);
-	auto *arp = reinterpret_cast<rte_arp_hdr *>(eth + 1);
-	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) ||
-	    arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	if (l2.vlan != p->vlan) {
+		wrong_vlan++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	auto *arp = reinterpret_cast<rte_arp_hdr *>(f + l2.length);
+	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 || arp->arp_plen != 4 ||
 	    (arp->arp_data.arp_sha.addr_bytes[0] & 1) != 0) {
 		bad_arp++;
@@ -304,15 +432,15 @@ void neighbours::input_arp(uint16_t port, rte_mbuf *m) {
 	if (load_be32(sip) != 0)
 		learn(port, 4, sip, sha, for_us, now);
 	if (op == RTE_ARP_OP_REQUEST && for_us && send) {
-		// Answer in place.
-		std::memcpy(&eth->dst_addr, sha, 6);
-		std::memcpy(&eth->src_addr, p->mac, 6);
+		// Answer in place (the tag, if any, stays).
+		std::memcpy(f, sha, 6);
+		std::memcpy(f + 6, p->mac, 6);
 		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 		std::memcpy(&arp->arp_data.arp_tha, sha, 6);
 		std::memcpy(&arp->arp_data.arp_tip, sip, 4);
 		std::memcpy(&arp->arp_data.arp_sha, p->mac, 6);
 		std::memcpy(&arp->arp_data.arp_sip, tip, 4);
-		m->data_len = m->pkt_len = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+		m->data_len = m->pkt_len = l2.length + sizeof(rte_arp_hdr);
 		if (send(port, m))
 			replies_sent++;
 		return;
@@ -341,16 +469,13 @@ void neighbours::learn(uint16_t port, uint8_t family, const uint8_t *addr, const
 namespace {
 constexpr uint8_t nd_ns = 135, nd_na = 136;
 constexpr uint8_t opt_src_ll = 1, opt_tgt_ll = 2;
-constexpr size_t eth_len = 14, ip6_len = 40, nd_len = 24; // NS/NA: type..target
+constexpr size_t ip6_len = 40, nd_len = 24; // NS/NA: type..target
 
 // Fills Ethernet + IPv6 + the first 24 bytes of an NS/NA, an 8-byte link-layer option,
 // and the ICMPv6 checksum. Returns the frame length.
-uint16_t build_nd(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac, const uint8_t *src_ip,
+uint16_t build_nd(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac, uint16_t vlan, const uint8_t *src_ip,
                   const uint8_t *dst_ip, uint8_t type, uint32_t flags, const uint8_t *target, uint8_t opt_type) {
-	std::memcpy(f, dst_mac, 6);
-	std::memcpy(f + 6, src_mac, 6);
-	f[12] = 0x86;
-	f[13] = 0xdd;
+	const uint16_t eth_len = write_eth(f, dst_mac, src_mac, vlan, RTE_ETHER_TYPE_IPV6);
 	auto *ip = reinterpret_cast<rte_ipv6_hdr *>(f + eth_len);
 	std::memset(ip, 0, ip6_len);
 	ip->vtc_flow = rte_cpu_to_be_32(0x60000000);
@@ -399,7 +524,8 @@ void neighbours::send_ns(entry &e, const port_addrs &p, bool unicast) {
 	rte_mbuf *m = rte_pktmbuf_alloc(pool_);
 	if (!m)
 		return;
-	const uint16_t len = build_nd(rte_pktmbuf_mtod(m, uint8_t *), dst_mac, p.mac, src, dst_ip, nd_ns, 0, e.addr, opt_src_ll);
+	const uint16_t len =
+	    build_nd(rte_pktmbuf_mtod(m, uint8_t *), dst_mac, p.mac, p.vlan, src, dst_ip, nd_ns, 0, e.addr, opt_src_ll);
 	m->data_len = m->pkt_len = len;
 	if (send(e.port, m))
 		requests_sent++;
@@ -408,14 +534,21 @@ void neighbours::send_ns(entry &e, const port_addrs &p, bool unicast) {
 bool neighbours::input_nd(uint16_t port, rte_mbuf *m) {
 	const uint32_t len = rte_pktmbuf_data_len(m);
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	if (len < eth_len + ip6_len + nd_len || f[12] != 0x86 || f[13] != 0xdd)
+	eth_header l2;
+	if (!parse_eth_header(f, len, l2) || l2.ether_type != RTE_ETHER_TYPE_IPV6 || len < l2.length + ip6_len + nd_len)
 		return false;
+	const uint32_t eth_len = l2.length;
 	const auto *ip = reinterpret_cast<const rte_ipv6_hdr *>(f + eth_len);
 	const uint8_t *icmp = f + eth_len + ip6_len;
 	const uint32_t plen = rte_be_to_cpu_16(ip->payload_len);
 	if (ip->proto != IPPROTO_ICMPV6 || (icmp[0] != nd_ns && icmp[0] != nd_na))
 		return false;
 	const port_addrs *p = port_of(port);
+	if (p && l2.vlan != p->vlan) {
+		wrong_vlan++;
+		rte_pktmbuf_free(m);
+		return true;
+	}
 	// RFC 4861 7.1: hop limit 255, code 0, valid checksum, options of non-zero length.
 	if (!p || ip->hop_limits != 255 || icmp[1] != 0 || plen < nd_len || eth_len + ip6_len + plen > len ||
 	    !checksum_ok(ip, icmp, plen) || icmp[8] == 0xff /* multicast target */) {
@@ -456,7 +589,8 @@ bool neighbours::input_nd(uint16_t port, rte_mbuf *m) {
 	std::memcpy(dst_mac, ll ? ll : f + 6, 6);
 	std::memcpy(dst_ip, ip->src_addr, 16);
 	std::memcpy(tgt, target, 16);
-	const uint16_t n = build_nd(f, dst_mac, p->mac, tgt, dst_ip, nd_na, 0x60000000 /* S, O */, tgt, opt_tgt_ll);
+	const uint16_t n =
+	    build_nd(f, dst_mac, p->mac, p->vlan, tgt, dst_ip, nd_na, 0x60000000 /* S, O */, tgt, opt_tgt_ll);
 	m->data_len = m->pkt_len = n;
 	if (send(port, m))
 		replies_sent++;
@@ -482,11 +616,18 @@ bool neighbours::remove_static(uint16_t port, uint8_t family, const uint8_t *add
 	auto it = table_.find(make_key(port, family, addr));
 	if (it == table_.end() || it->second.st != state::static_)
 		return false;
-	release(it->second);
-	table_.erase(it);
+	erase(it);
 	if (changed)
 		changed(port);
 	return true;
+}
+
+bool neighbours::is_gateway(const entry &e) const noexcept {
+	const port_addrs *p = port_of(e.port);
+	if (!p)
+		return false;
+	const auto &gw = e.family == 4 ? p->gateway4 : p->gateway6;
+	return gw && std::memcmp(gw->bytes.data(), e.addr, e.family == 4 ? 4 : 16) == 0;
 }
 
 void neighbours::tick(uint64_t now) {
@@ -496,8 +637,13 @@ void neighbours::tick(uint64_t now) {
 			continue;
 		switch (e.st) {
 		case state::incomplete:
-			if (e.tries > max_fast_tries && now - e.confirmed_tsc > timeout_tsc_ && e.confirmed_tsc != 0)
+			if (e.gleaned && e.tries > max_fast_tries) {
+				unresolved++; // nobody answered the fast retries: forget it (a new packet gleans again)
 				dead.push_back(k);
+			} else if (e.tries > max_fast_tries && now - e.confirmed_tsc > timeout_tsc_ && e.confirmed_tsc != 0 &&
+			           !is_gateway(e)) {
+				dead.push_back(k); // gateways are asked every 5 s for ever
+			}
 			else
 				send_request(e, now);
 			if (e.confirmed_tsc == 0)
@@ -509,13 +655,9 @@ void neighbours::tick(uint64_t now) {
 			send_request(e, now);
 			break;
 		case state::stale:
-			if (now - e.confirmed_tsc > 2 * timeout_tsc_) {
-				const port_addrs *p = port_of(e.port);
-				const bool gateway = p && p->gateway4 && std::memcmp(p->gateway4->bytes.data(), e.addr, 4) == 0;
-				if (!gateway) {
-					dead.push_back(k);
-					break;
-				}
+			if (now - e.confirmed_tsc > 2 * timeout_tsc_ && !is_gateway(e)) {
+				dead.push_back(k);
+				break;
 			}
 			send_request(e, now);
 			break;
@@ -525,9 +667,9 @@ void neighbours::tick(uint64_t now) {
 	}
 	for (const key &k : dead) {
 		auto it = table_.find(k);
-		release(it->second);
-		table_.erase(it);
-		expired++;
+		if (!it->second.gleaned)
+			expired++;
+		erase(it);
 	}
 }
 

@@ -1,5 +1,7 @@
 // Setup and teardown of the dataplane: packet pool, rings, RCU, tables, ports, workers.
 #include "dataplane/runtime.hpp"
+
+#include "dataplane/icmp_error.hpp"
 #include "shared/config/config_loader.hpp"
 
 #include "dataplane/eal_args.hpp"
@@ -138,6 +140,8 @@ bool runtime::setup(const cfg::config &c, std::string &err) {
 		a.addresses = p->conf.addresses;
 		a.gateway4 = p->conf.gateway4;
 		a.gateway6 = p->conf.gateway6;
+		// a.vlan (the port's 802.1Q VLAN for its addresses) stays 0 = untagged until
+		// [[port]] has a `vlan` key (shared/config); then: a.vlan = p->conf.vlan;
 		addrs.push_back(a);
 	}
 	neigh_ = std::make_unique<neighbours>();
@@ -223,6 +227,7 @@ bool runtime::setup_rings(std::string &err) {
 	    {&punt_ring_, ring::punt_ring_name, d.punt_ring_size, 0, RING_F_SC_DEQ},
 	    {&inject_ring_, ring::inject_ring_name, d.inject_ring_size, 0, RING_F_SC_DEQ},
 	    {&local_ring_, "l2tpx_local", 1024, 0, RING_F_SC_DEQ},
+	    {&icmp_ring_, icmp_ring_name, 256, 0, RING_F_SC_DEQ},
 	};
 	for (auto &s : specs) {
 		*s.r = s.esize ? rte_ring_create_elem(s.name, s.esize, s.size, socket, s.flags)
@@ -500,6 +505,7 @@ void runtime::teardown() {
 	drain(punt_ring_);
 	drain(inject_ring_);
 	drain(local_ring_);
+	drain(icmp_ring_);
 	for (rte_ring *r : spread_rings_) {
 		drain(r);
 		rte_ring_free(r);
@@ -512,7 +518,8 @@ void runtime::teardown() {
 	rte_ring_free(punt_ring_);
 	rte_ring_free(inject_ring_);
 	rte_ring_free(local_ring_);
-	cmd_ring_ = evt_ring_ = punt_ring_ = inject_ring_ = local_ring_ = nullptr;
+	rte_ring_free(icmp_ring_);
+	cmd_ring_ = evt_ring_ = punt_ring_ = inject_ring_ = local_ring_ = icmp_ring_ = nullptr;
 	for (worker *w : all) {
 		rte_free(w->sstats);
 		rte_free(w);

@@ -110,6 +110,9 @@ public:
 	rte_ring *punt_ring() noexcept { return punt_ring_; }
 	rte_ring *inject_ring() noexcept { return inject_ring_; }
 	rte_ring *local_ring() noexcept { return local_ring_; }
+	// Packets that get an ICMP error (dataplane/icmp_error.hpp, the paths' hook): workers
+	// enqueue, the main lcore builds and sends the errors.
+	rte_ring *icmp_ring() noexcept { return icmp_ring_; }
 	rte_rcu_qsbr *rcu() noexcept { return rcu_; }
 	uint64_t tsc_hz() const noexcept { return hz_; }
 	uint32_t boot_id() const noexcept { return boot_id_; }
@@ -118,6 +121,14 @@ public:
 	struct control_stats {
 		uint64_t commands = 0, command_errors = 0, bad_messages = 0, events = 0, event_ring_full = 0;
 		uint64_t injected = 0, inject_dropped = 0, local_frames = 0, local_dropped = 0, echo_replies = 0;
+		// Frames the paths could not send for want of a next hop on a connected prefix
+		// (glean): sent here when the MAC was known by then, else resolution starts and the
+		// frame is dropped.
+		uint64_t glean_frames = 0, glean_forwarded = 0;
+		// ICMP errors (icmp ring): sent; refused by the rate limit; not sent by the rules
+		// (about an ICMP error, a fragment, a multicast source, ...); no next hop/mbuf/session.
+		uint64_t icmp_errors_sent = 0, icmp_errors_limited = 0, icmp_errors_suppressed = 0,
+		         icmp_errors_unsent = 0;
 	} cstats;
 
 	// Per-lcore loop pieces (worker.cpp).
@@ -146,7 +157,7 @@ private:
 	bool main_polls_ = false;
 	rte_mempool *pool_ = nullptr;
 	rte_ring *cmd_ring_ = nullptr, *evt_ring_ = nullptr, *punt_ring_ = nullptr, *inject_ring_ = nullptr,
-	         *local_ring_ = nullptr;
+	         *local_ring_ = nullptr, *icmp_ring_ = nullptr;
 	std::vector<rte_ring *> spread_rings_;
 	rte_rcu_qsbr *rcu_ = nullptr;
 	std::unique_ptr<tables> tables_;

@@ -52,6 +52,8 @@ bool to_build_params(const ring::session_params &p, uint32_t tunnel_index, uint3
 		f |= session_flag::l2ss;
 	if (p.flags & ring::session_flag::check_source)
 		f |= session_flag::check_source;
+	if (p.flags & ring::session_flag::control_only)
+		f |= session_flag::control_only;
 	b.flags = f;
 	b.rx_cookie_len = p.cookie_len;
 	std::memcpy(b.rx_cookie, p.cookie, sizeof(b.rx_cookie));

@@ -41,6 +41,7 @@ tables::~tables() {
 	rte_free(tunnels_mem_);
 	rte_free(seq_mem_);
 	rte_free(eth_pw_mem_);
+	rte_free(sub_direct_mem_);
 }
 
 bool tables::init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id, std::string &err) {
@@ -58,6 +59,15 @@ bool tables::init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id,
 		      "hugepage memory";
 		return false;
 	}
+	// Direct /32 table for subscriber addresses: one entry per session slot (4 bytes each).
+	sub_direct_mem_ = static_cast<uint32_t *>(rte_malloc("l2tpx_sub4_direct", size_t(cap) * sizeof(uint32_t), 64));
+	if (!sub_direct_mem_) {
+		err = "cannot allocate the subscriber /32 table (" + std::to_string((size_t(cap) * 4) >> 20) +
+		      " MiB): not enough hugepage memory";
+		return false;
+	}
+	std::fill_n(sub_direct_mem_, cap, no_session);
+	view_.sub_v4_direct = sub_direct_mem_;
 	free_tunnel_slots_.reserve(d.tunnel_capacity);
 	for (uint32_t i = d.tunnel_capacity; i-- > 0;)
 		free_tunnel_slots_.push_back(i);
@@ -319,9 +329,33 @@ op_result tables::build_record(uint32_t index, session_shadow &sh, bool *waiting
 	return {ring::status::ok, index, {}};
 }
 
+uint32_t *tables::direct_slot(uint32_t ip, bool choose) noexcept {
+	const uint32_t cap = view_.session_mask + 1;
+	if (!sub_direct_mem_)
+		return nullptr;
+	if (view_.sub_v4_direct_size == 0) {
+		if (!choose)
+			return nullptr;
+		// The first /32 chooses the block: the aligned one of `capacity` addresses around it
+		// (an address pool is normally one such block, or inside one).
+		view_.sub_v4_base = ip & ~(cap - 1);
+		__atomic_store_n(&view_.sub_v4_direct_size, cap, __ATOMIC_RELEASE);
+	}
+	const uint32_t off = ip - view_.sub_v4_base;
+	return off < view_.sub_v4_direct_size ? sub_direct_mem_ + off : nullptr;
+}
+
 bool tables::route_add(const ring::ip_addr &a, uint8_t len, uint32_t index, std::string &err) {
 	if (a.family == 4) {
 		const uint32_t ip = v4_host(a.bytes) & (len == 0 ? 0 : ~uint32_t(0) << (32 - len));
+		if (uint32_t *slot = len == 32 ? direct_slot(ip, true) : nullptr) {
+			if (*slot != no_session && *slot != index) {
+				err = "route " + addr_text(a, len) + " belongs to session index " + std::to_string(*slot);
+				return false;
+			}
+			__atomic_store_n(slot, index, __ATOMIC_RELEASE);
+			return true;
+		}
 		uint32_t nh = 0;
 		if (rte_lpm_is_rule_present(view_.sub_v4, ip, len, &nh) == 1 && nh != index) {
 			err = "route " + addr_text(a, len) + " belongs to session index " + std::to_string(nh);
@@ -350,9 +384,14 @@ bool tables::route_add(const ring::ip_addr &a, uint8_t len, uint32_t index, std:
 }
 
 void tables::route_del(const ring::ip_addr &a, uint8_t len) {
-	if (a.family == 4)
-		rte_lpm_delete(view_.sub_v4, v4_host(a.bytes) & (len == 0 ? 0 : ~uint32_t(0) << (32 - len)), len);
-	else if (a.family == 6)
+	if (a.family == 4) {
+		const uint32_t ip = v4_host(a.bytes) & (len == 0 ? 0 : ~uint32_t(0) << (32 - len));
+		if (uint32_t *slot = len == 32 ? direct_slot(ip, false) : nullptr)
+			__atomic_store_n(slot, no_session, __ATOMIC_RELEASE);
+		else
+			rte_lpm_delete(view_.sub_v4, ip, len);
+	}
+	if (a.family == 6)
 		rte_lpm6_delete(view_.sub_v6, a.bytes, len);
 }
 

@@ -121,6 +121,9 @@ private:
 	void delete_routes(uint32_t index, const session_shadow &sh);
 	bool route_add(const ring::ip_addr &a, uint8_t len, uint32_t index, std::string &err);
 	void route_del(const ring::ip_addr &a, uint8_t len);
+	// The direct /32 table entry of host-order address ip, or null when ip is outside its
+	// block; `choose`: the first /32 ever installed sets the block.
+	uint32_t *direct_slot(uint32_t ip, bool choose) noexcept;
 	void set_state(uint32_t index, session_state st) noexcept;
 	void synchronize() noexcept;
 	void reset_counters(uint32_t index) noexcept;
@@ -132,6 +135,7 @@ private:
 	tunnel *tunnels_mem_ = nullptr;
 	session_seq *seq_mem_ = nullptr;
 	uint32_t *eth_pw_mem_ = nullptr;
+	uint32_t *sub_direct_mem_ = nullptr; // view_.sub_v4_direct
 	rte_rcu_qsbr *rcu_ = nullptr;
 	unsigned self_rcu_id_ = 0;
 	uint32_t generation_ = 0;

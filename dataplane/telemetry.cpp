@@ -84,6 +84,16 @@ int cmd_stats(const char *, const char *, rte_tel_data *d) {
 		rte_tel_data_add_dict_u64(d, "neighbours_expired", rt.neigh().expired);
 		rte_tel_data_add_dict_u64(d, "bad_arp", rt.neigh().bad_arp);
 		rte_tel_data_add_dict_u64(d, "bad_nd", rt.neigh().bad_nd);
+		rte_tel_data_add_dict_u64(d, "neighbour_wrong_vlan", rt.neigh().wrong_vlan);
+		rte_tel_data_add_dict_u64(d, "neighbour_gleans", rt.neigh().gleans);
+		rte_tel_data_add_dict_u64(d, "neighbour_glean_refused", rt.neigh().glean_refused);
+		rte_tel_data_add_dict_u64(d, "neighbours_unresolved", rt.neigh().unresolved);
+		rte_tel_data_add_dict_u64(d, "glean_frames", c.glean_frames);
+		rte_tel_data_add_dict_u64(d, "glean_forwarded", c.glean_forwarded);
+		rte_tel_data_add_dict_u64(d, "icmp_errors_sent", c.icmp_errors_sent);
+		rte_tel_data_add_dict_u64(d, "icmp_errors_limited", c.icmp_errors_limited);
+		rte_tel_data_add_dict_u64(d, "icmp_errors_suppressed", c.icmp_errors_suppressed);
+		rte_tel_data_add_dict_u64(d, "icmp_errors_unsent", c.icmp_errors_unsent);
 	}
 	const path_counters p = sum_path(rt);
 	for (size_t i = 0; i < path_event_count; i++)

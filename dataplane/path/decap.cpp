@@ -20,7 +20,7 @@
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 
-#include "dataplane/path/path_internal.hpp"
+#include "dataplane/path/fast_path.hpp"
 #include "shared/l2tp/peek.hpp"
 #include "shared/ppp/protocol.hpp"
 
@@ -37,24 +37,15 @@ struct l2tp_pos {
 action punt(const path_ctx &c, const pkt &p, uint16_t in_port, punt_reason why, const l3_info &l3,
             const l2tp_pos &pos, uint8_t version, uint32_t payload_off, uint32_t tid, uint32_t sid,
             uint16_t ppp_proto, uint32_t idx, bool subscriber_local = false) noexcept {
-	punt_meta meta{};
-	meta.magic = punt_meta_magic;
-	meta.version = punt_meta_version;
-	meta.reason = why;
-	meta.in_port = in_port;
-	meta.l2tp_version = version;
-	meta.family = l3.family;
-	meta.l3_offset = static_cast<uint16_t>(l3.off);
-	meta.l4_offset = static_cast<uint16_t>(pos.l4_off);
-	meta.l2tp_offset = static_cast<uint16_t>(pos.l2tp_off);
-	meta.payload_offset = static_cast<uint16_t>(payload_off);
-	meta.payload_length = static_cast<uint16_t>(pos.end > payload_off ? pos.end - payload_off : 0);
-	meta.ppp_protocol = ppp_proto;
-	meta.tunnel_id = tid;
-	meta.session_id = sid;
-	meta.session_index = idx;
-	if (!add_punt_meta(p.m, meta))
+	char *h = rte_pktmbuf_prepend(p.m, sizeof(punt_meta));
+	if (!h)
 		return drop(drop_reason::no_headroom);
+	write_punt_meta(reinterpret_cast<uint8_t *>(h),
+	                {why, in_port, version, l3.family, static_cast<uint16_t>(l3.off),
+	                 static_cast<uint16_t>(pos.l4_off), static_cast<uint16_t>(pos.l2tp_off),
+	                 static_cast<uint16_t>(payload_off),
+	                 static_cast<uint16_t>(pos.end > payload_off ? pos.end - payload_off : 0), ppp_proto, tid, sid,
+	                 idx});
 	c.counters->count(subscriber_local                   ? path_event::punt_subscriber_local
 	                  : why == punt_reason::l2tp_control ? path_event::punt_l2tp_control
 	                  : why == punt_reason::ppp_control  ? path_event::punt_ppp_control
@@ -204,6 +195,8 @@ action deliver(const path_ctx &c, const pkt &p, uint16_t in_port, const session 
 		return punt(c, p, in_port, punt_reason::ppp_control, l3, pos, s.version, off, tid, sid, proto, idx);
 	if (proto == ppp::proto::ipv6 && pos.end - pp >= 40 && fits(p, pp + 40) && ipv6_link_scope(p.d + pp))
 		return punt(c, p, in_port, punt_reason::ppp_control, l3, pos, s.version, off, tid, sid, proto, idx, true);
+	if (s.flags & session_flag::control_only)
+		return drop(drop_reason::session_not_open);
 	const action a = route_inner(c, p, s, idx, pp, pos.end, proto == ppp::proto::ipv6);
 	if (a.f == fate::tx)
 		c.counters->count(s.version == 2 ? path_event::decap_v2 : path_event::decap_v3);
@@ -299,6 +292,7 @@ action decap_v3(const path_ctx &c, const pkt &p, uint16_t in_port, const l3_info
 	}
 	return deliver(c, p, in_port, *s, idx, l3, pos, h, s->local_tunnel_id, sid);
 }
+
 
 } // namespace
 

@@ -1,19 +1,76 @@
-// Burst loop: prefetch ahead (DPDK l3fwd style), dispatch on the port role, sort each
-// packet into tx / punt / local, free the drops in one call.
+// Burst loop: prefetch ahead, dispatch on the port role, sort each packet into tx / punt /
+// local, free the drops in one call.
+//
+// Software pipelining with prefetch distances (VPP-style): the frame data of packet i + 12;
+// on access ports, the session record line and the per-lcore session_stats entry that
+// packet i + 4's L2TP header selects in the common layout; on core ports, the direct /32
+// entry of packet i + 8's destination, then the session lines and stats entry that entry
+// names for packet i + 4. A wrong guess (other layout, unknown session) costs only the
+// prefetch.
+// Each packet first goes through the fast path (fast_path.hpp), then, if the fast path
+// declines, through the general handler of its port role.
 //
 // Sessions are indexed directly by ID (session.hpp), so a lookup is one load plus an ID
 // comparison; a VPP-style "last tunnel" cache would cost as much as it saves here.
 #include <rte_ring.h>
 
-#include "dataplane/path/path_internal.hpp"
+#include "dataplane/path/fast_path.hpp"
 
 static_assert(l2tpx::dp::max_ports == RTE_MAX_ETHPORTS, "tables_view::ports must cover every DPDK port");
 
 namespace l2tpx::dp {
 
 namespace {
-constexpr uint16_t prefetch_ahead = 4;
+// Prefetch distances, in packets: frame data, (core) the direct route entry, the session.
+constexpr uint16_t data_ahead = 12, route_ahead = 8, session_ahead = 4;
+
+// The v2 Tunnel ID + Session ID, or v3 Session ID, word of a frame in the common layout.
+inline void prefetch_access_session(const path_ctx &c, const rte_mbuf *m) noexcept {
+	using namespace detail;
+	if (m->data_len < f_l2tp + 8)
+		return;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint16_t w = load_be16(d + f_l2tp);
+	// v3: Session ID after the flags word; v2: Tunnel ID, Session ID after the optional Length;
+	// with the v2 S bit also the sequence state.
+	const uint32_t off = (w & l2tp::version_mask) == l2tp::version_v3 ? f_l2tp + 4
+	                                                                  : f_l2tp + ((w & l2tp::flag_length) ? 4 : 2);
+	const uint32_t idx = load_be32(d + off) & c.view->session_mask;
+	rte_prefetch0(&c.view->sessions[idx]);
+	if (c.stats)
+		rte_prefetch0(&c.stats[idx]);
+	if ((w & (l2tp::version_mask | l2tp::flag_sequence)) == (l2tp::version_v2 | l2tp::flag_sequence))
+		rte_prefetch0(&c.view->seq[idx]);
 }
+
+// Core ports, untagged IPv4: the direct /32 entry of the destination (the LPM is not
+// prefetched), then the session record's lines and the stats entry it names.
+inline const uint32_t *direct_entry(const tables_view &v, const rte_mbuf *m) noexcept {
+	const uint32_t size = __atomic_load_n(&v.sub_v4_direct_size, __ATOMIC_ACQUIRE);
+	if (m->data_len < 34 || size == 0)
+		return nullptr;
+	const uint32_t off = load_be32(rte_pktmbuf_mtod(m, const uint8_t *) + 30) - v.sub_v4_base;
+	return off < size ? v.sub_v4_direct + off : nullptr;
+}
+inline void prefetch_core_route(const path_ctx &c, const rte_mbuf *m, const uint32_t *&entry) noexcept {
+	entry = direct_entry(*c.view, m);
+	if (entry)
+		rte_prefetch0(entry);
+}
+inline void prefetch_core_session(const path_ctx &c, const uint32_t *entry) noexcept {
+	if (!entry)
+		return;
+	const uint32_t idx = __atomic_load_n(entry, __ATOMIC_RELAXED);
+	if (idx > c.view->session_mask)
+		return;
+	const auto *rec = reinterpret_cast<const char *>(&c.view->sessions[idx]);
+	rte_prefetch0(rec);
+	rte_prefetch0(rec + 64);
+	rte_prefetch0(rec + 128); // templates longer than 54 bytes (v3 cookies, IPv6, VLAN) reach line 2
+	if (c.stats)
+		rte_prefetch0(&c.stats[idx]);
+}
+} // namespace
 
 uint16_t process_rx_burst(const path_ctx &c, uint16_t in_port, rte_mbuf **pkts, uint16_t n, burst_out &out) noexcept {
 	using namespace detail;
@@ -29,19 +86,39 @@ uint16_t process_rx_burst(const path_ctx &c, uint16_t in_port, rte_mbuf **pkts, 
 	if (role != port_role::unused)
 		c.counters->count(rx_event, n);
 
-	for (uint16_t i = 0; i < n && i < prefetch_ahead; i++)
+	const bool access = role == port_role::access;
+	const bool fast = c.view->fast_path;
+	const uint32_t *entry[max_burst]; // core: direct /32 entries found by the route stage
+	for (uint16_t i = 0; i < n && i < data_ahead; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	if (access) {
+		for (uint16_t i = 0; i < n && i < session_ahead; i++)
+			prefetch_access_session(c, pkts[i]);
+	} else if (role == port_role::core) {
+		for (uint16_t i = 0; i < n && i < route_ahead; i++)
+			prefetch_core_route(c, pkts[i], entry[i]);
+		for (uint16_t i = 0; i < n && i < session_ahead; i++)
+			prefetch_core_session(c, entry[i]);
+	}
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + prefetch_ahead < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + prefetch_ahead], void *));
+		if (i + data_ahead < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + data_ahead], void *));
 		rte_mbuf *m = pkts[i];
 		action a;
 		switch (role) {
 		case port_role::access:
-			a = handle_access(c, in_port, m);
+			if (i + session_ahead < n)
+				prefetch_access_session(c, pkts[i + session_ahead]);
+			if (!fast || !fast_access(c, in_port, m, a))
+				a = handle_access(c, in_port, m);
 			break;
 		case port_role::core:
-			a = handle_core(c, m);
+			if (i + route_ahead < n)
+				prefetch_core_route(c, pkts[i + route_ahead], entry[i + route_ahead]);
+			if (i + session_ahead < n)
+				prefetch_core_session(c, entry[i + session_ahead]);
+			if (!fast || !fast_core(c, m, a))
+				a = handle_core(c, m);
 			break;
 		case port_role::attachment:
 			a = handle_attachment(c, in_port, m);

@@ -10,10 +10,12 @@
 #include <atomic>
 #include <cassert>
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_lpm.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/path/counters.hpp"
@@ -21,6 +23,10 @@
 #include "dataplane/path/punt_meta.hpp"
 #include "dataplane/path/session_build.hpp"
 #include "shared/base/byteorder.hpp"
+
+// Small helpers of the per-packet paths: always inlined (GCC's heuristics give up inside
+// the large inlined fast path).
+#define L2TPX_INLINE inline __attribute__((always_inline))
 
 namespace l2tpx::dp::detail {
 
@@ -98,6 +104,49 @@ inline bool parse_l2(const pkt &p, l2_info &l2, drop_reason &why) noexcept {
 	return true;
 }
 
+// True when the 20-byte IPv4 header at h (no options) has a valid checksum: two 64-bit and
+// one 32-bit add with end-around carry, then folds, instead of rte_raw_cksum's 16-bit loop.
+// The one's-complement sum does not depend on the byte order it is computed in, and 0xffff
+// reads the same both ways; a header is never all zeros, so 0 cannot stand for 0xffff.
+L2TPX_INLINE bool ipv4_hdr20_csum_ok(const uint8_t *h) noexcept {
+	uint64_t a, b;
+	uint32_t c;
+	std::memcpy(&a, h, 8);
+	std::memcpy(&b, h + 8, 8);
+	std::memcpy(&c, h + 16, 4);
+	uint64_t s = a + b;
+	s += s < a;
+	const uint64_t t = s + c;
+	s = t + (t < s);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return s == 0xffffu;
+}
+
+// Decrements the TTL of the IPv4 header at h (TTL > 1) and updates its checksum: RFC 1624
+// eqn. 3 with m' = m - 0x0100, so ~m + m' = 0xfeff, added in memory order (0xfffe). Gives
+// the same bytes as decrement_ttl().
+L2TPX_INLINE void ipv4_ttl_dec(uint8_t *h) noexcept {
+	h[8]--;
+	uint16_t ck;
+	std::memcpy(&ck, h + 10, 2);
+	uint32_t s = static_cast<uint16_t>(~ck);
+	s += __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0xfffeu : 0xfeffu;
+	s = (s & 0xffffu) + (s >> 16);
+	ck = static_cast<uint16_t>(~s);
+	std::memcpy(h + 10, &ck, 2);
+}
+
+// The IPv4 header checksum check of the access and core paths, honouring the NIC's verdict.
+L2TPX_INLINE bool ipv4_rx_csum_ok(const rte_mbuf *m, const uint8_t *h20) noexcept {
+	const uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	return f != RTE_MBUF_F_RX_IP_CKSUM_BAD && ipv4_hdr20_csum_ok(h20);
+}
+
 // Validated outer or inner IP header.
 struct l3_info {
 	uint32_t off;     // IP header
@@ -135,7 +184,10 @@ inline bool parse_ipv4(const pkt &p, uint32_t off, uint32_t limit, bool verify_c
 	}
 	if (verify_csum) {
 		const uint64_t f = p.m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-		if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD || (f != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(h, ihl) != 0xffff)) {
+		const bool ok = f == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+		                (f != RTE_MBUF_F_RX_IP_CKSUM_BAD &&
+		                 (ihl == 20 ? ipv4_hdr20_csum_ok(h) : rte_raw_cksum(h, ihl) == 0xffff));
+		if (!ok) {
 			why = drop_reason::bad_ip_csum;
 			return false;
 		}
@@ -174,7 +226,7 @@ inline bool is_nd(const pkt &p, const l3_info &l3) noexcept {
 }
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m').
-inline uint16_t csum_replace16(uint16_t hc, uint16_t old_word, uint16_t new_word) noexcept {
+L2TPX_INLINE uint16_t csum_replace16(uint16_t hc, uint16_t old_word, uint16_t new_word) noexcept {
 	uint32_t s = static_cast<uint16_t>(~hc);
 	s += static_cast<uint16_t>(~old_word);
 	s += new_word;
@@ -250,7 +302,7 @@ inline bool mss_clamp_ip(const pkt &p, const l3_info &ip, uint16_t clamp) noexce
 	return clamp_mss(p.d + t, avail, ip.family == 4 ? clamp : static_cast<uint16_t>(clamp - 20));
 }
 
-inline bool is_local_v4(const tables_view &v, const uint8_t *addr) noexcept {
+L2TPX_INLINE bool is_local_v4(const tables_view &v, const uint8_t *addr) noexcept {
 	uint32_t a;
 	std::memcpy(&a, addr, 4);
 	for (uint8_t i = 0; i < v.local_v4_count; i++)
@@ -274,6 +326,21 @@ inline bool accepts_l2tp(const tables_view &v, const pkt &p, const l3_info &l3) 
 	return v.local_v6_count == 0 || is_local_v6(v, p.d + l3.off + 24);
 }
 
+// Downstream IPv4 match: the direct /32 table, then the LPM (tables_view::sub_v4_direct).
+L2TPX_INLINE bool lookup_sub_v4(const tables_view &v, uint32_t dst, uint32_t &idx) noexcept {
+	if (const uint32_t size = __atomic_load_n(&v.sub_v4_direct_size, __ATOMIC_ACQUIRE); size != 0) {
+		const uint32_t off = dst - v.sub_v4_base;
+		if (off < size) {
+			const uint32_t i = __atomic_load_n(&v.sub_v4_direct[off], __ATOMIC_RELAXED);
+			if (i != no_session) {
+				idx = i;
+				return true;
+			}
+		}
+	}
+	return v.sub_v4 && rte_lpm_lookup(v.sub_v4, dst, &idx) == 0;
+}
+
 inline const session *live_session(const tables_view &v, uint32_t idx) noexcept {
 	assert(v.sessions && v.seq && idx <= v.session_mask);
 	const session *s = &v.sessions[idx];
@@ -284,7 +351,7 @@ inline const session *live_session(const tables_view &v, uint32_t idx) noexcept 
 
 // Sequence check of a received data packet (RFC 2661 §5.8 / RFC 3931 §4.6). `bits` is 16
 // (v2 Ns) or 24 (v3 L2SS). Packets older than or equal to the last accepted one are dropped.
-inline bool accept_seq(session_seq &st, uint32_t ns, uint32_t bits, path_counters &ctr) noexcept {
+L2TPX_INLINE bool accept_seq(session_seq &st, uint32_t ns, uint32_t bits, path_counters &ctr) noexcept {
 	const uint32_t mask = (1u << bits) - 1;
 	std::atomic_ref<uint32_t> valid(st.rx_valid), next(st.rx_next);
 	if (valid.load(std::memory_order_relaxed)) {
@@ -304,13 +371,32 @@ inline uint32_t next_tx_seq(session_seq &st, uint32_t bits) noexcept {
 	return std::atomic_ref<uint32_t>(st.tx_next).fetch_add(1, std::memory_order_relaxed) & ((1u << bits) - 1);
 }
 
-// Prepends punt_meta; false when the headroom is too small.
-inline bool add_punt_meta(rte_mbuf *m, const punt_meta &meta) noexcept {
-	char *h = rte_pktmbuf_prepend(m, sizeof(punt_meta));
-	if (!h)
-		return false;
-	std::memcpy(h, &meta, sizeof(meta));
-	return true;
+// Writes punt_meta at h with four 64-bit stores (the struct is host order, little endian).
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "punt_meta is built with little-endian word stores");
+static_assert(offsetof(punt_meta, in_port) == 4 && offsetof(punt_meta, family) == 7 &&
+              offsetof(punt_meta, l3_offset) == 8 && offsetof(punt_meta, payload_offset) == 14 &&
+              offsetof(punt_meta, payload_length) == 16 && offsetof(punt_meta, tunnel_id) == 20 &&
+              offsetof(punt_meta, session_id) == 24 && offsetof(punt_meta, session_index) == 28);
+struct punt_words {
+	punt_reason reason;
+	uint16_t in_port;
+	uint8_t l2tp_version;
+	uint8_t family;
+	uint16_t l3_off, l4_off, l2tp_off, payload_off, payload_len, ppp_proto;
+	uint32_t tunnel_id, session_id, session_index;
+};
+L2TPX_INLINE void write_punt_meta(uint8_t *h, const punt_words &p) noexcept {
+	const uint64_t w0 = uint64_t{punt_meta_magic} | uint64_t{punt_meta_version} << 16 |
+	                    uint64_t{static_cast<uint8_t>(p.reason)} << 24 | uint64_t{p.in_port} << 32 |
+	                    uint64_t{p.l2tp_version} << 48 | uint64_t{p.family} << 56;
+	const uint64_t w1 = uint64_t{p.l3_off} | uint64_t{p.l4_off} << 16 | uint64_t{p.l2tp_off} << 32 |
+	                    uint64_t{p.payload_off} << 48;
+	const uint64_t w2 = uint64_t{p.payload_len} | uint64_t{p.ppp_proto} << 16 | uint64_t{p.tunnel_id} << 32;
+	const uint64_t w3 = uint64_t{p.session_id} | uint64_t{p.session_index} << 32;
+	std::memcpy(h, &w0, 8);
+	std::memcpy(h + 8, &w1, 8);
+	std::memcpy(h + 16, &w2, 8);
+	std::memcpy(h + 24, &w3, 8);
 }
 
 action handle_access(const path_ctx &c, uint16_t in_port, rte_mbuf *m) noexcept;

@@ -747,6 +747,156 @@ TEST_F(PathTest, V2OverIpv6EncapChecksum) {
 	EXPECT_NE(load_be16(ip6 + 40 + 6), 0);
 }
 
+// Subscriber /32s in the direct table win over LPM prefixes; addresses outside the block or
+// without an entry fall back to the LPM.
+TEST_F(PathTest, DirectSubscriberTableBeforeLpm) {
+	auto p2 = v2();
+	p2.local_session_id = 3;
+	p2.peer_session_id = 0x0c0c;
+	const uint32_t idx2 = t.add_session(p2);
+	ASSERT_NE(idx2, no_session);
+	t.use_direct_v4(0x64400000, 1u << 16); // 100.64.0.0/16
+	ASSERT_TRUE(t.set_direct_v4(sub_ip + 1, idx2));
+	ASSERT_FALSE(t.set_direct_v4(0x64410000, idx2)); // outside the block
+	ASSERT_TRUE(t.add_route_v4(sub_ip & 0xffffff00u, 24, idx)); // 100.64.0.0/24 -> session 1/2
+	const auto peer_sid = [&](uint32_t dst) -> int {
+		go(core_port, {cat({eth(core_mac, router_mac, 0x0800), inner_v4(server_ip, dst)})});
+		if (r.tx.size() != 1)
+			return -1;
+		return load_be16(bytes_of(r.tx[0]).data() + 14 + 20 + 8 + 4);
+	};
+	EXPECT_EQ(peer_sid(sub_ip + 1), 0x0c0c); // direct
+	EXPECT_EQ(peer_sid(sub_ip + 2), 0x0b0b); // no direct entry: the /24
+	EXPECT_EQ(peer_sid(sub_ip), 0x0b0b);     // the fixture's /32 in the LPM
+	t.view().fast_path = false;
+	EXPECT_EQ(peer_sid(sub_ip + 1), 0x0c0c); // the general path uses the same lookup
+	t.view().fast_path = true;
+	ASSERT_TRUE(t.set_direct_v4(sub_ip + 1, no_session));
+	EXPECT_EQ(peer_sid(sub_ip + 1), 0x0b0b);
+	EXPECT_EQ(peer_sid(0x64500001), -1); // outside the block and every prefix
+	EXPECT_EQ(drops(drop_reason::no_route), 1u);
+}
+
+// The fast path (fast_path.hpp) must decide exactly as the general parsers do: every frame
+// of a mutated corpus goes through both, from the same table state, and the outcome, the
+// output bytes, every counter, the sequence state and the session counters must match.
+TEST_F(PathTest, FastPathMatchesGeneralPath) {
+	auto pv3 = v3(encap_kind::v3_udp4, 0x00500005, pw_type::ppp);
+	pv3.rx_cookie_len = 4;
+	std::memcpy(pv3.rx_cookie, "\xc0\xc1\xc2\xc3", 4);
+	pv3.subscriber_v4 = sub_ip + 3;
+	const uint32_t i3 = t.add_session(pv3);
+	ASSERT_NE(i3, no_session);
+	ASSERT_TRUE(t.add_route_v4(sub_ip + 3, 32, i3));
+	auto pm = v2();
+	pm.local_session_id = 9;
+	pm.mss_clamp = 1200;
+	pm.flags = session_flag::check_seq | session_flag::require_seq;
+	pm.subscriber_v4 = sub_ip + 9;
+	const uint32_t i9 = t.add_session(pm);
+	ASSERT_NE(i9, no_session);
+	t.use_direct_v4(0x64400000, 1u << 16);
+	ASSERT_TRUE(t.set_direct_v4(sub_ip + 9, i9));
+	t.view().punt_unknown_sessions = true;
+	const bytes inner = inner_v4(sub_ip, server_ip);
+	const bytes corpus[] = {
+	    from_lac(cat({v2_hdr(1, 2), ppp(0x21), inner})),
+	    from_lac(cat({v2_hdr(1, 2), be16(0x21), inner})),
+	    from_lac(cat({be16(0x4b02), be16(static_cast<uint16_t>(20 + inner.size())), be16(1), be16(9), be16(7),
+	                  be16(0), be16(2), {0, 0}, ppp(0x21), inner_v4(sub_ip + 9, server_ip)})),
+	    from_lac(cat({be16(0x0802), be16(1), be16(9), be16(8), be16(0), ppp(0x21), tcp_syn(sub_ip + 9, server_ip, 1460)})),
+	    from_lac(cat({be16(0x0003), be16(0), be32(0x00500005), {0xc0, 0xc1, 0xc2, 0xc3}, ppp(0x21),
+	                  inner_v4(sub_ip + 3, server_ip)})),
+	    from_lac(cat({be16(0xc802), be16(12), be16(1), be16(0), be16(0), be16(0)})),
+	    from_lac(cat({be16(0xc803), be16(16), be32(0), be32(0), be32(0)})),
+	    cat({eth(core_mac, router_mac, 0x0800), inner_v4(server_ip, sub_ip)}),
+	    cat({eth(core_mac, router_mac, 0x0800), tcp_syn(server_ip, sub_ip + 9, 1460)}),
+	    cat({eth(core_mac, router_mac, 0x0800), inner_v4(server_ip, sub_ip + 3)}),
+	};
+	struct outcome {
+		int fate = -1; // 0 tx, 1 punt, 2 local, 3 dropped
+		uint16_t port = 0;
+		bytes out;
+		path_counters ctr{};
+		std::vector<session_seq> seq;
+		std::vector<session_stats> stats;
+	};
+	const uint32_t watched[] = {idx, i3, i9};
+	const auto run_one = [&](const bytes &f, uint16_t port, uint64_t ol_flags, bool fast) {
+		t.view().fast_path = fast;
+		rte_mbuf *m = make_mbuf(f, port);
+		EXPECT_NE(m, nullptr);
+		m->ol_flags = ol_flags;
+		t.counters() = {};
+		free_all(r);
+		r = run(t.ctx(), port, {m});
+		outcome o;
+		if (!r.tx.empty())
+			o = {0, r.tx_port[0], bytes_of(r.tx[0]), {}, {}, {}};
+		else if (!r.punt.empty())
+			o = {1, 0, bytes_of(r.punt[0]), {}, {}, {}};
+		else if (!r.local.empty())
+			o = {2, 0, bytes_of(r.local[0]), {}, {}, {}};
+		else
+			o.fate = 3;
+		o.ctr = t.counters();
+		for (uint32_t w : watched) {
+			o.seq.push_back(t.seq()[w]);
+			o.stats.push_back(t.stats()[w]);
+		}
+		return o;
+	};
+	uint64_t frames = 0, forwarded = 0;
+	for (const bytes &good : corpus) {
+		const uint16_t port = good.size() > 12 && good[6] == core_mac[0] && good[11] == router_mac[5] ? core_port
+		                                                                                               : access_port;
+		std::vector<bytes> variants;
+		for (size_t n = 0; n <= good.size(); n += (n < 70 ? 1 : 7))
+			variants.emplace_back(good.begin(), good.begin() + static_cast<long>(n));
+		for (size_t i = 0; i < good.size() && i < 96; i++)
+			for (uint8_t v : {uint8_t(0x00), uint8_t(0x01), uint8_t(0xff), uint8_t(good[i] ^ 0x01), uint8_t(good[i] ^ 0x80),
+			                  uint8_t(good[i] + 1), uint8_t(good[i] - 1)}) {
+				bytes f = good;
+				f[i] = v;
+				variants.push_back(f);
+			}
+		bytes padded = good;
+		padded.resize(good.size() + 9, 0xee);
+		variants.push_back(padded);
+		for (const bytes &f : variants)
+			for (uint64_t ol : {uint64_t{0}, uint64_t{RTE_MBUF_F_RX_IP_CKSUM_GOOD}, uint64_t{RTE_MBUF_F_RX_IP_CKSUM_BAD},
+			                    uint64_t{RTE_MBUF_F_RX_L4_CKSUM_BAD}}) {
+				std::vector<session_seq> seq0;
+				std::vector<session_stats> st0;
+				for (uint32_t w : watched) {
+					seq0.push_back(t.seq()[w]);
+					st0.push_back(t.stats()[w]);
+				}
+				const outcome slow = run_one(f, port, ol, false);
+				for (size_t k = 0; k < std::size(watched); k++) {
+					t.seq()[watched[k]] = seq0[k];
+					t.stats()[watched[k]] = st0[k];
+				}
+				const outcome quick = run_one(f, port, ol, true);
+				const std::string where = "corpus frame of " + std::to_string(good.size()) + " bytes, variant of " +
+				                          std::to_string(f.size()) + " bytes, ol_flags " + std::to_string(ol);
+				ASSERT_EQ(quick.fate, slow.fate) << where;
+				ASSERT_EQ(quick.port, slow.port) << where;
+				ASSERT_EQ(quick.out, slow.out) << where;
+				ASSERT_EQ(std::memcmp(&quick.ctr, &slow.ctr, sizeof(path_counters)), 0) << where;
+				for (size_t k = 0; k < std::size(watched); k++) {
+					ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
+					ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
+				}
+				frames++;
+				forwarded += quick.fate == 0;
+			}
+	}
+	free_all(r);
+	EXPECT_GT(frames, 10000u);
+	EXPECT_GT(forwarded, 500u);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {

@@ -1,5 +1,6 @@
 #include "dataplane/path/path_test_util.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -87,9 +89,24 @@ std::vector<uint8_t> bytes_of(const rte_mbuf *m) {
 	return out;
 }
 
-test_tables::test_tables(uint32_t capacity, uint32_t punt_ring_size, bool routes)
-    : sessions_(capacity), seq_(capacity), stats_(capacity), eth_map_(4u * (vlan_untagged + 1), no_session) {
-	std::memset(sessions_.data(), 0, sizeof(session) * capacity);
+void *table_alloc(size_t bytes, bool eal) {
+	void *p = eal ? rte_zmalloc("dppath_test_table", bytes, 64) : std::calloc(1, bytes);
+	if (!p) {
+		std::fprintf(stderr, "cannot allocate %zu bytes of table memory (%s)\n", bytes, eal ? "EAL" : "heap");
+		std::abort();
+	}
+	return p;
+}
+void table_free(void *p, bool eal) noexcept {
+	if (eal)
+		rte_free(p);
+	else
+		std::free(p);
+}
+
+test_tables::test_tables(uint32_t capacity, uint32_t punt_ring_size, bool routes, bool eal_memory)
+    : sessions_(capacity, eal_memory), seq_(capacity, eal_memory), stats_(capacity, eal_memory),
+      eal_memory_(eal_memory), eth_map_(4u * (vlan_untagged + 1), no_session) {
 	if (routes) {
 		rte_lpm_config c4{};
 		c4.max_rules = 1u << 16;
@@ -132,6 +149,20 @@ uint32_t test_tables::add_session(const session_params &p) {
 
 bool test_tables::add_route_v4(uint32_t prefix, uint8_t len, uint32_t idx) {
 	return v4_ && rte_lpm_add(v4_, prefix, len, idx) == 0;
+}
+void test_tables::use_direct_v4(uint32_t base, uint32_t size) {
+	direct_ = std::make_unique<table_array<uint32_t>>(size, eal_memory_);
+	std::fill_n(direct_->data(), size, no_session);
+	view_.sub_v4_direct = direct_->data();
+	view_.sub_v4_base = base;
+	__atomic_store_n(&view_.sub_v4_direct_size, size, __ATOMIC_RELEASE);
+}
+bool test_tables::set_direct_v4(uint32_t addr, uint32_t idx) {
+	const uint32_t off = addr - view_.sub_v4_base;
+	if (!direct_ || off >= view_.sub_v4_direct_size)
+		return false;
+	(*direct_)[off] = idx;
+	return true;
 }
 bool test_tables::add_route_v6(const uint8_t prefix[16], uint8_t len, uint32_t idx) {
 	return v6_ && rte_lpm6_add(v6_, prefix, len, idx) == 0;

@@ -3,7 +3,9 @@
 // session arrays, LPM tables and a punt ring.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,10 +28,30 @@ rte_mempool *pool();
 rte_mbuf *make_mbuf(std::span<const uint8_t> bytes, uint16_t port = 0, uint16_t seg_size = 0);
 std::vector<uint8_t> bytes_of(const rte_mbuf *m);
 
+// Zeroed array of trivially copyable T, on the heap or (eal = true) from rte_zmalloc, i.e.
+// hugepages when the EAL has them, as the dataplane runtime allocates its tables.
+void *table_alloc(size_t bytes, bool eal);
+void table_free(void *p, bool eal) noexcept;
+template <typename T> class table_array {
+public:
+	table_array(size_t n, bool eal) : p_(static_cast<T *>(table_alloc(n * sizeof(T), eal))), eal_(eal) {}
+	~table_array() { table_free(p_, eal_); }
+	table_array(const table_array &) = delete;
+	table_array &operator=(const table_array &) = delete;
+	T *data() const noexcept { return p_; }
+	T &operator[](size_t i) const noexcept { return p_[i]; }
+
+private:
+	T *p_;
+	bool eal_;
+};
+
 class test_tables {
 public:
 	// Each rte_lpm takes 64 MiB (tbl24): pass routes = false for a second live instance.
-	explicit test_tables(uint32_t capacity = 1u << 16, uint32_t punt_ring_size = 256, bool routes = true);
+	// eal_memory: session, sequence, stats and direct-route arrays from rte_zmalloc.
+	explicit test_tables(uint32_t capacity = 1u << 16, uint32_t punt_ring_size = 256, bool routes = true,
+	                     bool eal_memory = false);
 	~test_tables();
 	test_tables(const test_tables &) = delete;
 	test_tables &operator=(const test_tables &) = delete;
@@ -38,6 +60,10 @@ public:
 	uint32_t add_session(const session_params &p);
 	bool add_route_v4(uint32_t prefix_host_order, uint8_t len, uint32_t session_index);
 	bool add_route_v6(const uint8_t prefix[16], uint8_t len, uint32_t session_index);
+	// Direct /32 table (tables_view::sub_v4_direct) over [base, base + size), host order.
+	void use_direct_v4(uint32_t base, uint32_t size);
+	// Sets (or with no_session clears) the direct entry of addr; false outside the block.
+	bool set_direct_v4(uint32_t addr, uint32_t session_index);
 	// Adds a neighbour; returns its index.
 	uint32_t add_neighbour(const neighbour &n);
 	void map_attachment(uint8_t slot, uint16_t vlan_or_untagged, uint32_t session_index);
@@ -54,9 +80,11 @@ public:
 	std::vector<rte_mbuf *> drain_punts();
 
 private:
-	std::vector<session> sessions_;
-	std::vector<session_seq> seq_;
-	std::vector<session_stats> stats_;
+	table_array<session> sessions_;
+	table_array<session_seq> seq_;
+	table_array<session_stats> stats_;
+	std::unique_ptr<table_array<uint32_t>> direct_;
+	bool eal_memory_;
 	std::vector<neighbour> neighbours_;
 	std::vector<uint32_t> eth_map_;
 	rte_lpm *v4_ = nullptr;

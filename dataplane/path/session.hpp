@@ -57,7 +57,16 @@ inline constexpr uint8_t require_seq = 0x02; // drop received data without seque
 inline constexpr uint8_t l2ss = 0x04;        // v3: default L2-specific sublayer present (4 bytes)
 inline constexpr uint8_t check_seq = 0x08;   // drop received packets whose Ns goes backwards
 inline constexpr uint8_t check_source = 0x10;// drop upstream IPv4 whose source != subscriber_v4
+inline constexpr uint8_t control_only = 0x20;// call being set up: PPP control punted, no data forwarded
 } // namespace session_flag
+
+// session::rx_fast: receive layouts the fast path (fast_path.hpp) may handle for this
+// session; derived by build_session() from the fields above, never set by hand.
+namespace rx_fast {
+inline constexpr uint8_t v2 = 0x01;       // L2TPv2 over UDP/IPv4, PPP
+inline constexpr uint8_t v2_noseq = 0x02; // ... and data without Ns is accepted (no require_seq)
+inline constexpr uint8_t v3 = 0x04;       // L2TPv3 over UDP/IPv4, PPP, no L2-specific sublayer
+} // namespace rx_fast
 
 inline constexpr size_t max_template = 96; // Eth + 2 VLAN + IPv6 + UDP + v3 hdr/cookie/L2SS + FF03 + proto
 inline constexpr uint32_t no_session = UINT32_MAX;
@@ -95,7 +104,7 @@ struct alignas(64) session {
 	uint8_t flags;             // session_flag::*
 	uint8_t rx_cookie_len;     // 0, 4 or 8
 	uint8_t tx_cookie_len;     // 0, 4 or 8 (the bytes themselves are in tmpl)
-	uint8_t reserved0;
+	uint8_t rx_fast;           // rx_fast::* : which fast-path receive layouts apply (derived)
 	uint16_t mss_clamp;        // TCP MSS ceiling for PPP subscribers (IPv4 value); 0 = off
 	uint16_t reorder_timeout_ms; // reserved for a reorder buffer (not implemented): out-of-order
 	                             // packets are dropped whatever its value
@@ -104,7 +113,10 @@ struct alignas(64) session {
 	uint16_t attach_vlan;      // eth_vlan PWs: VLAN ID on the attachment port
 	uint16_t reserved1;
 	uint8_t rx_cookie[8];      // expected cookie on received packets
-	uint8_t reserved2[8];
+	uint32_t peer_v4;          // IPv4 encaps: the peer's address as in the template (network
+	                           // order bytes), so the receive path's source check stays in line 0
+	uint32_t rx_key;           // the received ID word in memory order: v2 Tunnel ID + Session ID
+	                           // (bytes 2..5 of a header without Length), v3 Session ID (derived)
 	// --- line 1 ---
 	template_layout layout;
 	uint8_t tmpl[max_template]; // Ethernet + IP + UDP + L2TP (+cookie, +L2SS) (+FF03) + PPP proto

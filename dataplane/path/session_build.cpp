@@ -74,6 +74,22 @@ result<void, session_build_error> build_session(const session_params &p, session
 	out.egress_port = p.egress_port;
 	out.attach_port = p.attach_port;
 	out.attach_vlan = p.attach_vlan;
+	if (!is_ipv6(p.encap))
+		std::memcpy(&out.peer_v4, p.peer_addr, 4);
+	uint8_t key[4];
+	if (v3) {
+		store_be32(key, p.local_session_id);
+	} else {
+		store_be16(key, static_cast<uint16_t>(p.local_tunnel_id));
+		store_be16(key + 2, static_cast<uint16_t>(p.local_session_id));
+	}
+	std::memcpy(&out.rx_key, key, 4);
+	if (out.flags & session_flag::control_only)
+		out.rx_fast = 0; // no data forwarded yet: the general path punts or drops everything
+	else if (p.pw == pw_type::ppp && p.encap == encap_kind::v2_udp4)
+		out.rx_fast = (out.flags & session_flag::require_seq) ? rx_fast::v2 : rx_fast::v2 | rx_fast::v2_noseq;
+	else if (p.pw == pw_type::ppp && p.encap == encap_kind::v3_udp4 && !(out.flags & session_flag::l2ss))
+		out.rx_fast = rx_fast::v3;
 
 	uint8_t *t = out.tmpl;
 	size_t o = 0;

@@ -48,6 +48,15 @@ struct tables_view {
 	// Downstream: subscriber prefix -> session index (24-bit / 21-bit next hops).
 	rte_lpm *sub_v4 = nullptr;
 	rte_lpm6 *sub_v6 = nullptr;
+	// Subscriber IPv4 /32s inside one aligned block of addresses (in practice the address
+	// pool): sub_v4_direct[dst - sub_v4_base] is the session index or no_session. Looked up
+	// before sub_v4 (a /32 is the longest match), which holds every other prefix. Installing
+	// a /32 here is one store, where rte_lpm_add scans all rules of the same depth (O(N)
+	// per add). sub_v4_direct_size is 0 until the writer chooses the block, then its size
+	// (written after sub_v4_base, with release order; read with acquire before the base).
+	const uint32_t *sub_v4_direct = nullptr;
+	uint32_t sub_v4_base = 0; // host order
+	uint32_t sub_v4_direct_size = 0;
 
 	// Upstream: destination -> neighbour index. A null table (or a miss) uses the default.
 	rte_lpm *core_v4 = nullptr;
@@ -71,6 +80,9 @@ struct tables_view {
 	uint8_t local_v6_count = 0;
 
 	uint16_t l2tp_udp_port = 1701;
+	// false: every packet goes through the general parsers, none through the fast path
+	// (fast_path.hpp). For differential tests, and for bisecting a problem in the field.
+	bool fast_path = true;
 	bool punt_unknown_sessions = false; // false: count unknown_session and drop
 	rte_ring *punt_ring = nullptr;      // mbufs with punt_meta prepended
 };

@@ -449,6 +449,11 @@ def gen_drops():
     d("truncated_ppp", [from_lac(v2(tid, sid, b"")), from_lac(v2(tid, sid, b"\xff\x03")),
                         from_lac(v2(tid, sid, b"\xff\x03\x00"))])
     d("spoofed_source", [from_lac(v2(tid, sid, ppp(PROTO_IPV4, inner4("100.64.0.99", SERVER))))])
+    su = S["v2_setup"]
+    d("session_not_open", [from_lac(v2(su["local_tunnel"], su["local_session"], ppp(PROTO_IPV4, inner4(sub(s), SERVER)))),
+                           from_lac(v2(su["local_tunnel"], su["local_session"],
+                                       ppp(PROTO_IPV6, inner6("2001:db8:100::10", SERVER6))))],
+      desc="data for a call whose NCP is not up (control_only): IPv4 and global IPv6 dropped")
     d("bad_inner_ip", [from_lac(v2(tid, sid, ppp(PROTO_IPV4, b"\x45\x00\x00"))),
                        from_lac(v2(tid, sid, ppp(PROTO_IPV4, raw(inner4(sub(s), SERVER))[:-4]))),
                        from_lac(v2(tid, sid, ppp(PROTO_IPV6, raw(inner4(sub(s), SERVER)) + bytes(20))))])

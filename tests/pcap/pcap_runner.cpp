@@ -206,7 +206,8 @@ const std::map<std::string, pw_type> pws = {{"ppp", pw_type::ppp}, {"eth", pw_ty
 const std::map<std::string, uint8_t> flag_names = {{"send_seq", session_flag::send_seq},
                                                    {"require_seq", session_flag::require_seq},
                                                    {"l2ss", session_flag::l2ss},
-                                                   {"check_source", session_flag::check_source}};
+                                                   {"check_source", session_flag::check_source},
+                                                   {"control_only", session_flag::control_only}};
 const std::map<std::string, port_role> roles = {
     {"access", port_role::access}, {"core", port_role::core}, {"attachment", port_role::attachment}};
 

@@ -1,4 +1,4 @@
-// l2tpx-dp-bench: one worker core running the packet paths through a DPDK ethdev.
+// l2tpx-dp-bench: worker cores running the packet paths through DPDK ethdevs.
 //
 // The worker loop is the dataplane's: rte_eth_rx_burst -> process_rx_burst ->
 // rte_eth_tx_burst -> flush_punts, on a net_ring port (rte_eth_from_rings) whose RX ring a
@@ -7,17 +7,24 @@
 // the punt ring drain (the control plane's job) are timed apart and not counted.
 //
 //   l2tpx-dp-bench [--sessions 1,1000,100000,1000000] [--scenarios all|name,...]
-//                  [--packets N] [--huge] [--callgrind] [--rx-cksum-offload] [--lcore N]
+//                  [--packets N] [--huge] [--lpm] [--callgrind] [--rx-cksum-offload]
+//                  [--lcore N] [--workers N]
 //
+// --huge: EAL memory in hugepages, and the session/seq/stats/direct-route arrays allocated
+//   from it (rte_zmalloc), as the dataplane runtime does; default --no-huge, arrays on the heap.
+// --lpm: subscriber /32s in an rte_lpm (O(N^2) to install) instead of the direct table.
+// --workers N: N workers on lcores L..L+N-1 (L = --lcore), each with its own net_ring port, feeder, punt
+//   ring, counters and session_stats array, sharing the session tables; "mpps" is the sum.
 // --rx-cksum-offload: the feeder marks frames as a NIC with IPv4/L4 RX checksum offload
 // would (RTE_MBUF_F_RX_IP_CKSUM_GOOD | _L4_CKSUM_GOOD); without it the path verifies the
 // outer IPv4 header checksum in software, as it must on net_ring/net_null.
 // Prints one JSON object per scenario per line (prefix "{"), everything else on stderr.
-// --callgrind: small fixed packet count; under
+// --callgrind (one worker): small fixed packet count; under
 //   valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=F
 // the counts are dumped twice per scenario: "path <scenario> <sessions> <pkts>" covers
 // process_rx_burst + flush_punts only, "worker ..." the whole worker step (rx, path, tx).
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -37,10 +45,16 @@
 #include <rte_ethdev.h>
 #include <rte_lpm.h>
 #include <rte_mbuf.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <valgrind/callgrind.h>
 
 #include "dataplane/path/path_test_util.hpp"
+#include "dataplane/tables.hpp"
+#include "shared/config/config.hpp"
+#include "shared/ring/messages.hpp"
 #include "shared/base/byteorder.hpp"
 
 using namespace l2tpx;
@@ -182,13 +196,15 @@ uint32_t pow2_at_least(uint64_t n) {
 }
 
 // Both families use the same capacity and index layout (v2 (tunnel << 16 | session), v3
-// the same number as its Session ID), so one subscriber LPM serves both. rte_lpm_add
-// scans every rule of the same depth: installing N /32 routes is O(N^2) (minutes at 1M),
-// hence one LPM per session count, built only when an encap scenario runs.
+// the same number as its Session ID), so one subscriber table serves both. Tunnels 1..T
+// need T << 16 slots: with the mask, tunnel T (a power of two) folds onto the unused
+// tunnel 0, so 1M sessions (16 tunnels) fit 2^20 slots.
 uint32_t capacity_for(uint32_t n) {
-	return pow2_at_least(uint64_t(ids_of(n - 1).tid + 1) << 16);
+	return std::max<uint32_t>(1u << 16, pow2_at_least(uint64_t(ids_of(n - 1).tid) << 16));
 }
 
+// --lpm: subscriber /32s in an rte_lpm, as before the direct table. rte_lpm_add scans every
+// rule of the same depth, so installing N /32 routes is O(N^2) (minutes at 1M).
 rte_lpm *make_routes(uint32_t n) {
 	static unsigned serial = 0;
 	rte_lpm_config c{};
@@ -212,10 +228,15 @@ rte_lpm *make_routes(uint32_t n) {
 	return lpm;
 }
 
-std::unique_ptr<test::test_tables> make_tables(family f, uint32_t n, uint16_t port, rte_lpm *routes) {
-	auto t = std::make_unique<test::test_tables>(capacity_for(n), ring_size, false);
+// Sessions and their subscriber routes: the direct /32 table over the block of `capacity`
+// addresses at sub_base (as the dataplane runtime chooses it), or `routes` (--lpm).
+std::unique_ptr<test::test_tables> make_tables(family f, uint32_t n, uint16_t port, rte_lpm *routes, bool huge) {
+	const uint32_t cap = capacity_for(n);
+	auto t = std::make_unique<test::test_tables>(cap, ring_size, false, huge);
 	tables_view &v = t->view();
 	v.sub_v4 = routes;
+	if (!routes)
+		t->use_direct_v4(sub_base, cap);
 	neighbour nb{};
 	nb.port = port;
 	nb.valid = 1;
@@ -237,7 +258,8 @@ std::unique_ptr<test::test_tables> make_tables(family f, uint32_t n, uint16_t po
 			p.tx_cookie_len = 4;
 			std::memset(p.tx_cookie, 0xc0, 4);
 		}
-		if (t->add_session(p) == no_session) {
+		const uint32_t idx = t->add_session(p);
+		if (idx == no_session || (!routes && !t->set_direct_v4(sub_base + i, idx))) {
 			std::fprintf(stderr, "cannot install session %u\n", i);
 			return nullptr;
 		}
@@ -312,7 +334,10 @@ struct options {
 	bool huge = false;
 	bool callgrind = false;
 	bool rx_cksum = false;
+	bool lpm = false;
 	unsigned lcore = 0;
+	unsigned workers = 1;
+	uint32_t install = 0; // --install N
 };
 
 struct measurement {
@@ -366,11 +391,24 @@ uint64_t drain_punts(rte_ring *punt, rte_ring *back) {
 	return total;
 }
 
-measurement run_scenario(const scenario_def &sd, test::test_tables &t, feeder &fd, const bench_port &bp, rte_mempool *mp,
-                    const options &o, uint32_t sessions) {
-	t.set_port(bp.id, sd.role);
-	t.counters() = {};
-	const path_ctx ctx = t.ctx();
+// One worker: its own net_ring port, feeder, punt ring, counters and session_stats array;
+// the session tables are shared (tables_view copied, punt ring replaced).
+struct worker {
+	unsigned lcore = 0;
+	bench_port bp{};
+	rte_ring *punt = nullptr;
+	feeder fd;
+	tables_view view{};
+	path_counters counters{};
+	std::unique_ptr<test::table_array<session_stats>> stats;
+	measurement r;
+	path_ctx ctx() { return {&view, &counters, stats ? stats->data() : nullptr}; }
+};
+
+measurement run_scenario(const scenario_def &sd, worker &w, rte_mempool *mp, const options &o, uint32_t sessions) {
+	feeder &fd = w.fd;
+	const bench_port &bp = w.bp;
+	const path_ctx ctx = w.ctx();
 	burst_out out;
 	measurement r;
 	uint64_t handled = 0;
@@ -378,7 +416,7 @@ measurement run_scenario(const scenario_def &sd, test::test_tables &t, feeder &f
 	auto one = [&](bool collect) {
 		fd.fill(mp, bp.tx, bp.rx, burst);
 		const uint16_t n = worker_step(ctx, bp, out, handled, collect, io);
-		handled += drain_punts(t.punt_ring(), bp.tx);
+		handled += drain_punts(w.punt, bp.tx);
 		return n;
 	};
 	// Warm-up: one pass over the choice sequence's first 64k packets (caches, PLT).
@@ -399,7 +437,7 @@ measurement run_scenario(const scenario_def &sd, test::test_tables &t, feeder &f
 			CALLGRIND_TOGGLE_COLLECT;
 			r.packets += worker_step(ctx, bp, out, handled, false, io);
 			CALLGRIND_TOGGLE_COLLECT;
-			handled += drain_punts(t.punt_ring(), bp.tx);
+			handled += drain_punts(w.punt, bp.tx);
 		}
 		CALLGRIND_DUMP_STATS_AT(worker_tag.c_str());
 		r.handled = handled;
@@ -417,7 +455,7 @@ measurement run_scenario(const scenario_def &sd, test::test_tables &t, feeder &f
 			const uint64_t t0 = rte_rdtsc();
 			pk += worker_step(ctx, bp, out, handled, false, io);
 			cyc += rte_rdtsc() - t0;
-			handled += drain_punts(t.punt_ring(), bp.tx);
+			handled += drain_punts(w.punt, bp.tx);
 		}
 		per_chunk.push_back(double(cyc) / double(pk ? pk : 1));
 		r.packets += pk;
@@ -427,6 +465,263 @@ measurement run_scenario(const scenario_def &sd, test::test_tables &t, feeder &f
 	r.cycles_median = per_chunk[per_chunk.size() / 2];
 	r.handled = handled;
 	return r;
+}
+
+struct launch_args {
+	const scenario_def *sd;
+	worker *w;
+	rte_mempool *mp;
+	const options *o;
+	uint32_t sessions;
+};
+int worker_main(void *arg) {
+	auto *a = static_cast<launch_args *>(arg);
+	a->w->r = run_scenario(*a->sd, *a->w, a->mp, *a->o, a->sessions);
+	return 0;
+}
+
+// Creates net_ring port k with its rings, and the worker's punt ring.
+bool make_port(unsigned k, rte_mempool *mp, worker &w) {
+	const std::string sfx = std::to_string(k);
+	w.bp.rx = rte_ring_create(("bench_rx" + sfx).c_str(), ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w.bp.tx = rte_ring_create(("bench_tx" + sfx).c_str(), ring_size * 4, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w.punt = rte_ring_create(("bench_punt" + sfx).c_str(), ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!w.bp.rx || !w.bp.tx || !w.punt) {
+		std::fprintf(stderr, "rings: %s\n", rte_strerror(rte_errno));
+		return false;
+	}
+	const int port = rte_eth_from_rings(("net_ring_bench" + sfx).c_str(), &w.bp.rx, 1, &w.bp.tx, 1, SOCKET_ID_ANY);
+	const rte_eth_conf conf{};
+	if (port < 0 || port >= max_ports || rte_eth_dev_configure(uint16_t(port), 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(uint16_t(port), 0, ring_size, SOCKET_ID_ANY, nullptr, mp) != 0 ||
+	    rte_eth_tx_queue_setup(uint16_t(port), 0, ring_size, SOCKET_ID_ANY, nullptr) != 0 ||
+	    rte_eth_dev_start(uint16_t(port)) != 0) {
+		std::fprintf(stderr, "net_ring port: %s\n", rte_strerror(rte_errno));
+		return false;
+	}
+	w.bp.id = uint16_t(port);
+	return true;
+}
+
+
+// ---- --install N: session installs through a command ring while a worker forwards ----
+//
+// The dataplane's arrangement: a worker lcore forwards v2_decap traffic (1000 sessions)
+// through the tables of dataplane/tables.cpp (the runtime's writer, hugepage or EAL
+// memory), the main lcore dequeues ring::command messages from an rte_ring (as
+// control.cpp does) and applies them (add_tunnel / add_session: record, template, /32
+// route), and a plain thread plays the control plane, enqueuing N add_session commands
+// (and an add_tunnel per 65535 sessions). Measured: installs per second on the main lcore
+// (first dequeue to last apply), the worker's cycles/packet before and during the churn.
+
+ring::ip_addr v4addr(uint32_t host) {
+	ring::ip_addr a{};
+	a.family = 4;
+	store_be32(a.bytes, host);
+	return a;
+}
+ring::command tunnel_cmd(uint16_t tid, uint16_t port, uint32_t seq) {
+	ring::command c = ring::make_command(ring::command_type::add_tunnel, seq);
+	c.tunnel.version = 2;
+	c.tunnel.enc = ring::encap::udp;
+	c.tunnel.port = port;
+	c.tunnel.local_tunnel_id = tid;
+	c.tunnel.peer_tunnel_id = 7;
+	c.tunnel.local_udp_port = c.tunnel.peer_udp_port = 1701;
+	c.tunnel.local = v4addr(lns_ip);
+	c.tunnel.peer = v4addr(lac_ip);
+	return c;
+}
+ring::command session_cmd(uint32_t i, uint16_t port, uint32_t seq) {
+	const session_ids id = ids_of(i);
+	ring::command c = ring::make_command(ring::command_type::add_session, seq);
+	ring::session_params &p = c.session;
+	p.version = 2;
+	p.enc = ring::encap::udp;
+	p.pw_type = ring::pw::ppp;
+	p.local_tunnel_id = id.tid;
+	p.local_session_id = id.sid;
+	p.peer_tunnel_id = 7;
+	p.peer_session_id = id.sid;
+	p.access_port = port;
+	p.local_udp_port = p.peer_udp_port = 1701;
+	p.local = v4addr(lns_ip);
+	p.peer = v4addr(lac_ip);
+	store_be32(p.subscriber_v4, sub_base + i);
+	return c;
+}
+bool apply(dp::tables &tb, const ring::command &c) {
+	const op_result r = c.hdr.type == uint16_t(ring::command_type::add_tunnel) ? tb.add_tunnel(c.tunnel)
+	                                                                              : tb.add_session(c.session);
+	if (r.st != ring::status::ok)
+		std::fprintf(stderr, "command %u: %s\n", c.hdr.seq, r.detail.c_str());
+	return r.st == ring::status::ok;
+}
+
+struct install_shared {
+	std::atomic<int> phase{0}; // 0 warm-up, 1 no churn, 2 churn, 3 stop
+	std::atomic<uint32_t> chunks[3]{};
+	std::vector<double> per_chunk[3];
+	uint64_t handled = 0, packets = 0;
+	worker *w = nullptr;
+	dp::tables *tb = nullptr;
+	rte_mempool *mp = nullptr;
+};
+int install_worker(void *arg) {
+	auto &sh = *static_cast<install_shared *>(arg);
+	worker &w = *sh.w;
+	const path_ctx ctx{&sh.tb->view(), &w.counters, w.stats->data()};
+	burst_out out;
+	uint64_t handled = 0;
+	for (int ph; (ph = sh.phase.load(std::memory_order_acquire)) != 3;) {
+		uint64_t cyc = 0, pk = 0;
+		for (uint32_t b = 0; b < 2048; b++) {
+			w.fd.fill(sh.mp, w.bp.tx, w.bp.rx, burst);
+			const uint64_t t0 = rte_rdtsc();
+			pk += worker_step(ctx, w.bp, out, handled, false, false);
+			cyc += rte_rdtsc() - t0;
+			handled += drain_punts(w.punt, w.bp.tx);
+		}
+		sh.packets += pk;
+		if (sh.phase.load(std::memory_order_acquire) == ph) { // the whole chunk in one phase
+			sh.per_chunk[ph].push_back(double(cyc) / double(pk ? pk : 1));
+			sh.chunks[ph].fetch_add(1, std::memory_order_release);
+		}
+	}
+	sh.handled = handled;
+	return 0;
+}
+
+int run_install(const options &o, rte_mempool *mp, worker &w, double hz) {
+	const uint32_t base = 1000, total = base + o.install;
+	cfg::config c;
+	c.dataplane.session_capacity = capacity_for(total);
+	c.dataplane.tunnel_capacity = 1024;
+	c.dataplane.route_capacity = 4096;
+	const size_t rcu_size = rte_rcu_qsbr_get_memsize(4);
+	auto *rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("bench_rcu", rcu_size, RTE_CACHE_LINE_SIZE));
+	std::string err;
+	auto tb = std::make_unique<dp::tables>();
+	if (!rcu || rte_rcu_qsbr_init(rcu, 4) != 0 || !tb->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) {
+		std::fprintf(stderr, "install tables: %s\n", err.empty() ? rte_strerror(rte_errno) : err.c_str());
+		return 1;
+	}
+	dp::next_hop_resolver res;
+	res.resolve = [](uint16_t, uint8_t, const uint8_t *, uint8_t mac[6]) {
+		const uint8_t m[6] = {2, 0, 0, 0, 0, 2};
+		std::memcpy(mac, m, 6);
+		return true;
+	};
+	res.port_mac = [](uint16_t, uint8_t mac[6]) {
+		const uint8_t m[6] = {2, 0, 0, 0, 0, 1};
+		std::memcpy(mac, m, 6);
+	};
+	tb->set_resolver(std::move(res));
+	static neighbour nb{};
+	nb.port = w.bp.id;
+	nb.valid = 1;
+	tables_view &v = tb->mutable_view();
+	v.ports[w.bp.id].role = port_role::access;
+	v.punt_ring = w.punt;
+	v.neighbours = &nb;
+	v.neighbour_count = 1;
+	v.default_nh_v4 = 0;
+	uint32_t seq = 0;
+	bool ok = true;
+	for (uint32_t i = 0; i < base && ok; i++) {
+		if (i % 65535 == 0)
+			ok = apply(*tb, tunnel_cmd(ids_of(i).tid, w.bp.id, seq++));
+		ok = ok && apply(*tb, session_cmd(i, w.bp.id, seq++));
+	}
+	rte_ring *cmd = rte_ring_create_elem("bench_cmd", sizeof(ring::command), 1024, SOCKET_ID_ANY,
+	                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!ok || !cmd) {
+		std::fprintf(stderr, "install setup failed\n");
+		return 1;
+	}
+	w.counters = {};
+	w.stats = std::make_unique<test::table_array<session_stats>>(c.dataplane.session_capacity, o.huge);
+	w.fd.build("v2_decap", base, 0x4242);
+	install_shared sh;
+	sh.w = &w;
+	sh.tb = tb.get();
+	sh.mp = mp;
+	if (rte_eal_remote_launch(install_worker, &sh, w.lcore) != 0) {
+		std::fprintf(stderr, "cannot launch the worker on lcore %u\n", w.lcore);
+		return 1;
+	}
+	const auto wait_chunks = [&](int ph, uint32_t n) {
+		while (sh.chunks[ph].load(std::memory_order_acquire) < n)
+			rte_pause();
+	};
+	wait_chunks(0, 2);
+	sh.phase.store(1, std::memory_order_release);
+	wait_chunks(1, 8);
+	sh.phase.store(2, std::memory_order_release);
+	// The control plane: a plain thread filling the command ring.
+	std::thread producer([&] {
+		uint32_t s = 1u << 20;
+		for (uint32_t i = base; i < total; i++) {
+			ring::command cm[2];
+			unsigned k = 0;
+			if (i % 65535 == 0)
+				cm[k++] = tunnel_cmd(ids_of(i).tid, w.bp.id, s++);
+			cm[k++] = session_cmd(i, w.bp.id, s++);
+			for (unsigned j = 0; j < k; j++)
+				while (rte_ring_enqueue_elem(cmd, &cm[j], sizeof(ring::command)) != 0)
+					std::this_thread::yield(); // ring full: leave the core to the lcores
+		}
+	});
+	uint32_t installed = 0, failed = 0;
+	uint64_t t0 = 0, t1 = 0;
+	while (installed + failed < o.install) {
+		ring::command cm;
+		if (rte_ring_dequeue_elem(cmd, &cm, sizeof(cm)) != 0) {
+			rte_pause();
+			continue;
+		}
+		if (!t0)
+			t0 = rte_rdtsc();
+		const bool is_session = cm.hdr.type == uint16_t(ring::command_type::add_session);
+		const bool good = apply(*tb, cm);
+		if (is_session)
+			(good ? installed : failed)++;
+		else if (!good)
+			failed++;
+	}
+	t1 = rte_rdtsc();
+	producer.join();
+	// Keep the churn phase long enough to hold a few whole chunks.
+	wait_chunks(2, std::max<uint32_t>(sh.chunks[2].load(), 1));
+	sh.phase.store(3, std::memory_order_release);
+	rte_eal_wait_lcore(w.lcore);
+	uint64_t drops = 0;
+	for (size_t d = 0; d < drop_reason_count; d++)
+		drops += w.counters.drop[d];
+	const auto best = [](std::vector<double> &x) {
+		std::sort(x.begin(), x.end());
+		return x.empty() ? 0.0 : x.front();
+	};
+	const auto median = [](const std::vector<double> &x) { return x.empty() ? 0.0 : x[x.size() / 2]; };
+	const double quiet = best(sh.per_chunk[1]), churn = best(sh.per_chunk[2]);
+	const double rate = o.install / (double(t1 - t0) / hz);
+	ok = failed == 0 && drops == 0 && sh.handled == sh.packets && tb->session_count() == total;
+	std::printf("{\"scenario\":\"install_v2\",\"sessions\":%u,\"workers\":1,\"installs\":%u,"
+	            "\"install_rate_per_s\":%.0f,\"mpps\":%.2f,\"cycles_per_pkt\":%.1f,\"cycles_per_pkt_median\":%.1f,"
+	            "\"mpps_no_churn\":%.2f,"
+	            "\"cycles_per_pkt_no_churn\":%.1f,\"forwarding_ratio\":%.3f,\"churn_chunks\":%zu,\"tsc_hz\":%.0f,"
+	            "\"packets\":%" PRIu64 ",\"ok\":%s}\n",
+	            total, o.install, rate, churn > 0 ? hz / churn / 1e6 : 0.0, churn, median(sh.per_chunk[2]),
+	            quiet > 0 ? hz / quiet / 1e6 : 0.0,
+	            quiet, churn > 0 && quiet > 0 ? quiet / churn : 0.0, sh.per_chunk[2].size(), hz, sh.packets,
+	            ok ? "true" : "false");
+	if (!ok)
+		std::fprintf(stderr, "install: %u failed, %" PRIu64 " drops, %" PRIu64 " of %" PRIu64 " handled\n", failed,
+		             drops, sh.handled, sh.packets);
+	tb.reset();
+	rte_ring_free(cmd);
+	rte_free(rcu);
+	return ok ? 0 : 1;
 }
 
 bool parse_list(const char *s, std::vector<uint32_t> &out) {
@@ -446,7 +741,8 @@ bool parse_list(const char *s, std::vector<uint32_t> &out) {
 
 int usage() {
 	std::fprintf(stderr, "usage: l2tpx-dp-bench [--sessions N[,N...]] [--scenarios all|NAME[,NAME...]]\n"
-	                     "                      [--packets N] [--huge] [--callgrind] [--rx-cksum-offload] [--lcore N]\n"
+	                     "                      [--packets N] [--huge] [--lpm] [--callgrind] [--rx-cksum-offload]\n"
+	                     "                      [--lcore N] [--workers N] [--install N]\n"
 	                     "scenarios:");
 	for (const auto &s : scenarios)
 		std::fprintf(stderr, " %s", s.name);
@@ -473,10 +769,20 @@ int main(int argc, char **argv) {
 			}
 		} else if (a == "--packets" && has) {
 			o.packets = std::strtoull(argv[++i], nullptr, 10);
+		} else if (a == "--install" && has) {
+			o.install = uint32_t(std::strtoul(argv[++i], nullptr, 10));
+			if (o.install < 1 || o.install > 2000000)
+				return usage();
+		} else if (a == "--workers" && has) {
+			o.workers = unsigned(std::strtoul(argv[++i], nullptr, 10));
+			if (o.workers < 1 || o.workers > 16)
+				return usage();
 		} else if (a == "--lcore" && has) {
 			o.lcore = unsigned(std::strtoul(argv[++i], nullptr, 10));
 		} else if (a == "--huge") {
 			o.huge = true;
+		} else if (a == "--lpm") {
+			o.lpm = true;
 		} else if (a == "--rx-cksum-offload") {
 			o.rx_cksum = true;
 		} else if (a == "--callgrind") {
@@ -491,11 +797,19 @@ int main(int argc, char **argv) {
 			return usage();
 	const uint32_t max_sessions = *std::max_element(o.sessions.begin(), o.sessions.end());
 
-	// EAL: the tables live on the heap; the EAL memory holds the LPM (64 MiB tbl24 + rules)
-	// and the mbufs.
+	// EAL: the mbufs, rings and (--lpm) the LPM (64 MiB tbl24 + rules); with --huge also the
+	// session, sequence, stats and direct-route arrays (244 bytes per slot), as the
+	// dataplane runtime allocates them. Without --huge those arrays are on the heap.
 	const std::string prefix = "--file-prefix=l2tpx-bench-" + std::to_string(getpid());
-	const std::string lcores = "-l" + std::to_string(o.lcore);
-	const std::string mem = std::to_string(max_sessions > 200000 ? 768 : 512);
+	if (o.callgrind)
+		o.workers = 1;
+	std::string lcores = "-l" + std::to_string(o.lcore);
+	for (unsigned k = 1; k < o.workers + (o.install ? 1 : 0); k++)
+		lcores += "," + std::to_string(o.lcore + k);
+	const uint64_t table_mib =
+	    o.huge ? (uint64_t(capacity_for(max_sessions)) * (sizeof(session) + sizeof(session_seq) + sizeof(session_stats) + 4)) >> 20
+	           : 0;
+	const std::string mem = std::to_string(256 + (o.lpm ? 128 + (max_sessions >> 10) : 0) + (table_mib ? table_mib + 64 : 0));
 	std::vector<std::string> args = {"l2tpx-dp-bench", lcores, "-m", mem, "--no-pci", prefix,
 	                                 "--log-level=*:error", "--no-telemetry"};
 	if (!o.huge)
@@ -509,31 +823,43 @@ int main(int argc, char **argv) {
 	}
 	// The EAL leaves its runtime directory (/var/run/dpdk/<prefix>) behind: removed at exit.
 	const std::string rundir = rte_eal_get_runtime_dir();
-	rte_mempool *mp = rte_pktmbuf_pool_create("bench_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	bench_port bp{};
-	bp.rx = rte_ring_create("bench_rx", ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	bp.tx = rte_ring_create("bench_tx", ring_size * 4, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!mp || !bp.rx || !bp.tx) {
-		std::fprintf(stderr, "pool/rings: %s\n", rte_strerror(rte_errno));
+	rte_mempool *mp = rte_pktmbuf_pool_create("bench_pool", 8192 * o.workers - 1, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                                          SOCKET_ID_ANY);
+	if (!mp) {
+		std::fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	const int port = rte_eth_from_rings("net_ring_bench", &bp.rx, 1, &bp.tx, 1, SOCKET_ID_ANY);
-	const rte_eth_conf conf{};
-	if (port < 0 || port >= max_ports || rte_eth_dev_configure(uint16_t(port), 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(uint16_t(port), 0, ring_size, SOCKET_ID_ANY, nullptr, mp) != 0 ||
-	    rte_eth_tx_queue_setup(uint16_t(port), 0, ring_size, SOCKET_ID_ANY, nullptr) != 0 ||
-	    rte_eth_dev_start(uint16_t(port)) != 0) {
-		std::fprintf(stderr, "net_ring port: %s\n", rte_strerror(rte_errno));
-		return 1;
+	std::vector<std::unique_ptr<worker>> workers;
+	unsigned lc = rte_get_main_lcore();
+	for (unsigned k = 0; k < o.workers; k++) {
+		auto w = std::make_unique<worker>();
+		w->lcore = k == 0 ? lc : (lc = rte_get_next_lcore(lc, 1, 0));
+		if (!make_port(k, mp, *w))
+			return 1;
+		if (o.rx_cksum)
+			w->fd.rx_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		workers.push_back(std::move(w));
 	}
-	bp.id = uint16_t(port);
-	std::fprintf(stderr, "TSC %" PRIu64 " Hz, lcore %u, burst %u, %s, port %u (net_ring)%s\n", rte_get_tsc_hz(),
-	             o.lcore, burst, o.huge ? "hugepages" : "--no-huge", bp.id, o.callgrind ? ", callgrind mode" : "");
+	if (o.install) {
+		// The worker runs on the next lcore; the main lcore applies the commands.
+		worker &w = *workers[0];
+		w.lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+		const int irc = run_install(o, mp, w, double(rte_get_tsc_hz()));
+		for (auto &wk : workers) {
+			rte_eth_dev_stop(wk->bp.id);
+			rte_eth_dev_close(wk->bp.id);
+		}
+		workers.clear();
+		rte_eal_cleanup();
+		std::error_code ec;
+		std::filesystem::remove_all(rundir, ec);
+		return irc;
+	}
+	std::fprintf(stderr, "TSC %" PRIu64 " Hz, %u worker(s) from lcore %u, burst %u, %s, net_ring ports%s\n",
+	             rte_get_tsc_hz(), o.workers, o.lcore, burst, o.huge ? "hugepages" : "--no-huge",
+	             o.callgrind ? ", callgrind mode" : "");
 
 	int rc = 0;
-	feeder fd;
-	if (o.rx_cksum)
-		fd.rx_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	auto selected = [&](const scenario_def &sd) {
 		return o.scenarios.empty() || std::find(o.scenarios.begin(), o.scenarios.end(), sd.name) != o.scenarios.end();
 	};
@@ -541,9 +867,10 @@ int main(int argc, char **argv) {
 		return sd.role == port_role::core && selected(sd);
 	});
 	const double hz = double(rte_get_tsc_hz());
+	uint32_t stats_cap = 0;
 	for (const uint32_t n : o.sessions) {
 		rte_lpm *routes = nullptr;
-		if (any_encap) {
+		if (any_encap && o.lpm) {
 			const uint64_t t0 = rte_rdtsc();
 			if (!(routes = make_routes(n)))
 				return 1;
@@ -556,44 +883,87 @@ int main(int argc, char **argv) {
 					continue;
 				if (!tb) {
 					const uint64_t t0 = rte_rdtsc();
-					if (!(tb = make_tables(f, n, bp.id, routes)))
+					if (!(tb = make_tables(f, n, workers[0]->bp.id, routes, o.huge)))
 						return 1;
 					std::fprintf(stderr, "%s tables, %u sessions: %.2f s\n", f == family::v2 ? "v2" : "v3", n,
 					             double(rte_rdtsc() - t0) / hz);
 				}
-				fd.build(sd.name, n, 0x1234 + n);
-				const measurement r = run_scenario(sd, *tb, fd, bp, mp, o, n);
-				const path_counters &pc = tb->counters();
-				uint64_t drops = 0;
-				for (size_t d = 0; d < drop_reason_count; d++)
-					drops += pc.drop[d];
-				const bool ok = drops == 0 && r.handled == r.packets && r.packets > 0;
-				if (!ok) {
-					rc = 1;
-					std::fprintf(stderr, "%s/%u: %" PRIu64 " of %" PRIu64 " packets forwarded/punted\n", sd.name,
-					             n, r.handled, r.packets);
-					for (size_t d = 0; d < drop_reason_count; d++)
-						if (pc.drop[d])
-							std::fprintf(stderr, "  drop %s: %" PRIu64 "\n", to_string(drop_reason(d)),
-							             pc.drop[d]);
+				// Every worker: the same tables, its own port role, punt ring, counters, stats.
+				launch_args la[16];
+				for (unsigned k = 0; k < o.workers; k++) {
+					worker &w = *workers[k];
+					tb->set_port(w.bp.id, sd.role);
 				}
+				for (unsigned k = 0; k < o.workers; k++) {
+					worker &w = *workers[k];
+					w.view = tb->view();
+					w.view.punt_ring = w.punt;
+					w.counters = {};
+					if (!w.stats || tb->view().session_mask + 1 != stats_cap)
+						w.stats = std::make_unique<test::table_array<session_stats>>(tb->view().session_mask + 1, o.huge);
+					w.fd.build(sd.name, n, 0x1234 + n + 7919 * k);
+					la[k] = {&sd, &w, mp, &o, n};
+				}
+				stats_cap = tb->view().session_mask + 1;
+				for (unsigned k = 1; k < o.workers; k++)
+					if (rte_eal_remote_launch(worker_main, &la[k], workers[k]->lcore) != 0) {
+						std::fprintf(stderr, "cannot launch worker %u on lcore %u\n", k, workers[k]->lcore);
+						return 1;
+					}
+				worker_main(&la[0]);
+				rte_eal_mp_wait_lcore();
+				bool ok = true;
+				double mpps = 0, cyc = 0, med = 0;
+				uint64_t packets = 0;
+				std::string per_worker;
+				for (unsigned k = 0; k < o.workers; k++) {
+					const worker &w = *workers[k];
+					const measurement &r = w.r;
+					uint64_t drops = 0;
+					for (size_t d = 0; d < drop_reason_count; d++)
+						drops += w.counters.drop[d];
+					const bool wok = drops == 0 && r.handled == r.packets && r.packets > 0;
+					if (!wok) {
+						std::fprintf(stderr, "%s/%u worker %u: %" PRIu64 " of %" PRIu64 " packets forwarded/punted\n",
+						             sd.name, n, k, r.handled, r.packets);
+						for (size_t d = 0; d < drop_reason_count; d++)
+							if (w.counters.drop[d])
+								std::fprintf(stderr, "  drop %s: %" PRIu64 "\n", to_string(drop_reason(d)),
+								             w.counters.drop[d]);
+					}
+					ok = ok && wok;
+					packets += r.packets;
+					if (!o.callgrind) {
+						mpps += hz / r.cycles_min / 1e6;
+						cyc += r.cycles_min / o.workers;
+						med += r.cycles_median / o.workers;
+						char b[32];
+						std::snprintf(b, sizeof b, "%s%.2f", k ? "," : "", hz / r.cycles_min / 1e6);
+						per_worker += b;
+					}
+				}
+				if (!ok)
+					rc = 1;
 				if (o.callgrind)
 					std::printf("{\"scenario\":\"%s\",\"sessions\":%u,\"workers\":1,\"mode\":\"callgrind\","
 					            "\"packets\":%" PRIu64 ",\"ok\":%s}\n",
-					            sd.name, n, r.packets, ok ? "true" : "false");
+					            sd.name, n, packets, ok ? "true" : "false");
 				else
-					std::printf("{\"scenario\":\"%s\",\"sessions\":%u,\"workers\":1,\"mpps\":%.2f,"
-					            "\"cycles_per_pkt\":%.1f,\"cycles_per_pkt_median\":%.1f,\"tsc_hz\":%.0f,"
-					            "\"packets\":%" PRIu64 ",\"ok\":%s}\n",
-					            sd.name, n, hz / r.cycles_min / 1e6, r.cycles_min, r.cycles_median, hz, r.packets,
+					std::printf("{\"scenario\":\"%s\",\"sessions\":%u,\"workers\":%u,\"mpps\":%.2f,"
+					            "\"mpps_per_worker\":[%s],\"cycles_per_pkt\":%.1f,\"cycles_per_pkt_median\":%.1f,"
+					            "\"tsc_hz\":%.0f,\"packets\":%" PRIu64 ",\"ok\":%s}\n",
+					            sd.name, n, o.workers, mpps, per_worker.c_str(), cyc, med, hz, packets,
 					            ok ? "true" : "false");
 				std::fflush(stdout);
 			}
 		}
 		rte_lpm_free(routes);
 	}
-	rte_eth_dev_stop(bp.id);
-	rte_eth_dev_close(bp.id);
+	for (auto &w : workers) {
+		rte_eth_dev_stop(w->bp.id);
+		rte_eth_dev_close(w->bp.id);
+	}
+	workers.clear();
 	rte_eal_cleanup();
 	std::error_code ec;
 	std::filesystem::remove_all(rundir, ec);

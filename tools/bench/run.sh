@@ -1,42 +1,51 @@
 #!/bin/bash
 # The one command for the dataplane benchmark (docs/benchmarks.md):
-#   tools/bench/run.sh [--full] [--quick] [--no-callgrind] [--out FILE]
-# 1. builds l2tpx-dp-bench in build-bench-release (buildtype=release, -march=native) and
-#    build-bench-v2 (release, -march=x86-64-v2: valgrind 3.19 cannot run AVX-512);
+#   tools/bench/run.sh [--quick] [--full] [--no-callgrind] [--workers N] [--out FILE]
+# 1. builds l2tpx-dp-bench in build-bench-release (-O2, NDEBUG, -march=native) and
+#    build-bench-v2 (the same with -march=x86-64-v2: valgrind 3.19 cannot run AVX-512);
+#    -O2 (debugoptimized + b_ndebug) because GCC 12 -O3 trips -Werror=restrict in a
+#    std::string copy of shared/config, which the bench now links (dataplane tables);
 # 2. runs dpdk-testpmd io forwarding between two net_null ports (the baseline) when it is
 #    installed; the io_fwd scenario (rx_burst -> tx_burst on the benchmark's own port, no
 #    path) is measured in every run and is the baseline when testpmd is absent;
-# 3. runs every scenario at 1, 1k, 100k sessions and the decap/punt ones at 1M sessions
-#    (--full: encap at 1M too; installing 1M /32 routes in rte_lpm takes minutes);
+# 3. runs every scenario at 1, 1k, 100k and 1M sessions (subscriber routes in the direct
+#    /32 table; --full: also the encap scenarios at 100k with the routes in rte_lpm, --lpm);
+#    the tables are in hugepages (--huge) when enough are free, else on the heap;
+#    then the install benchmark: 200k add_session commands through a command ring applied
+#    by the main lcore while a worker (lcore 1) forwards (--install);
 # 4. counts instructions per packet under callgrind at 1 and 1k sessions, and at 1 session
 #    again with the frames marked RX-checksum-good (--rx-cksum-offload);
 # 5. prints a table and one JSON object per scenario per line, also written to FILE
 #    (default build-bench-release/bench-results.jsonl).
+# --workers N: every timed scenario with N workers (lcores 0..N-1, one net_ring port each).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-full=0 quick=0 callgrind=1 out=""
+full=0 quick=0 callgrind=1 out="" workers=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--full) full=1 ;;
 	--quick) quick=1 ;;
 	--no-callgrind) callgrind=0 ;;
 	--out) out=$2; shift ;;
-	*) echo "usage: $0 [--full] [--quick] [--no-callgrind] [--out FILE]" >&2; exit 2 ;;
+	--workers) workers=$2; shift ;;
+	*) echo "usage: $0 [--full] [--quick] [--no-callgrind] [--workers N] [--out FILE]" >&2; exit 2 ;;
 	esac
 	shift
 done
 rel=$root/build-bench-release v2=$root/build-bench-v2
 out=${out:-$rel/bench-results.jsonl}
 work=$(mktemp -d /tmp/l2tpx-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+tp_prefix="l2tpx-bench-tp-$$"
+trap 'rm -rf "$work" "/var/run/dpdk/$tp_prefix" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$tp_prefix"' EXIT
 py=/usr/bin/python3
 target=tools/bench/l2tpx-dp-bench
 
 build() { # dir, extra meson options...
 	local dir=$1; shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" --buildtype=release "$@" >"$work/setup.log" 2>&1 ||
-		{ cat "$work/setup.log" >&2; exit 1; }
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" --buildtype=debugoptimized -Db_ndebug=true "$@" \
+		>"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 1; }
+	meson configure "$dir" --buildtype=debugoptimized -Db_ndebug=true >/dev/null # older release dirs
 	ninja -C "$dir" "$target" >"$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; exit 1; }
 }
 echo "== build" >&2
@@ -50,7 +59,7 @@ echo "== baseline: dpdk-testpmd io forwarding, net_null0 <-> net_null1, one forw
 baseline=0
 if command -v dpdk-testpmd >/dev/null; then
 	# Non-interactive testpmd stops when stdin closes: sleep keeps it open for 8 s.
-	sleep 8 | timeout 20 dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "l2tpx-bench-tp-$$" \
+	sleep 8 | timeout 20 dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$tp_prefix" \
 		--vdev net_null0 --vdev net_null1 --log-level='*:error' --no-telemetry -- \
 		--forward-mode=io --stats-period 2 --nb-cores=1 --total-num-mbufs=16384 >"$work/testpmd.log" 2>&1 || true
 	# Last stats period: the sum of both ports' Rx-pps is what the one core forwarded.
@@ -65,12 +74,23 @@ else
 	echo "dpdk-testpmd not installed: the baseline is the io_fwd scenario (rx_burst -> tx_burst on the same port)" >&2
 fi
 
-echo "== scenarios ($sessions sessions)" >&2
-"$rel/$target" --sessions "$sessions" --packets "$packets" >"$work/native.jsonl"
+# Hugepage-backed tables (as the dataplane runtime has them) when enough are free: the 1M
+# run needs about 600 MiB (2^20 slots x 244 bytes, mbufs, rings).
+mem=--huge
+free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
+[ "${free_pages:-0}" -ge 400 ] || { mem=; echo "fewer than 400 free hugepages: tables on the heap (--no-huge)" >&2; }
+echo "== scenarios ($sessions sessions, $workers worker(s)${mem:+, hugepages})" >&2
+"$rel/$target" $mem --workers "$workers" --sessions "$sessions" --packets "$packets" >"$work/native.jsonl"
 if [ $quick = 0 ]; then
-	scen=v2_decap,v2_decap_lso,v2_punt,v3_decap,io_fwd
-	[ $full = 0 ] || scen=all
-	"$rel/$target" --sessions 1000000 --scenarios "$scen" --packets "$packets" >>"$work/native.jsonl"
+	"$rel/$target" $mem --workers "$workers" --sessions 1000000 --packets "$packets" >>"$work/native.jsonl"
+	echo "== install rate: 200k sessions through a command ring while a worker forwards" >&2
+	"$rel/$target" $mem --install 200000 >>"$work/native.jsonl" ||
+		echo "install benchmark failed (it needs two lcores)" >&2
+	if [ $full = 1 ]; then
+		echo "== encap with the subscriber /32s in rte_lpm (--lpm), 100k sessions" >&2
+		"$rel/$target" $mem --lpm --workers "$workers" --sessions 100000 --scenarios v2_encap,v3_encap \
+			--packets "$packets" | sed 's/^{"scenario":"\([a-z0-9_]*\)"/{"scenario":"\1_lpm"/' >>"$work/native.jsonl"
+	fi
 fi
 
 if [ $callgrind = 1 ]; then
@@ -131,6 +151,9 @@ for r in rows:
     print("%-14s %9d %8.2f %8.1f %8.1f %10s %10s %12.2f" % (r["scenario"], r["sessions"], r["mpps"],
           r["cycles_per_pkt"], r["cycles_per_pkt_median"], "%.1f" % ip if ip is not None else "-",
           "%.1f" % iw if iw is not None else "-", r["baseline_mpps"]))
+    if "install_rate_per_s" in r:
+        print("%-14s %9s %8s installs/s: %.0f, forwarding %.2f Mpps (no churn %.2f, ratio %.2f)" % ("",
+              "", "", r["install_rate_per_s"], r["mpps"], r["mpps_no_churn"], r["forwarding_ratio"]))
     lines.append(json.dumps(r, separators=(",", ":")))
 print()
 for l in lines:
