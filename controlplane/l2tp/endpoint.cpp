@@ -314,8 +314,23 @@ bool endpoint::admit(const udp_endpoint &from) {
 			++half_by_peer[t->peer().addr];
 		}
 	}
-	if (live >= lim.max_tunnels || per_peer >= lim.max_tunnels_per_peer || half_peer >= lim.max_half_open_per_peer)
+	if (live >= lim.max_tunnels || per_peer >= lim.max_tunnels_per_peer)
 		return false;
+	if (half_peer >= lim.max_half_open_per_peer) {
+		// The address's half-open slots are taken: a LAC that lost our SCCRPs, or a flood
+		// spoofing its address. Recycle its oldest half-open tunnel rather than refusing, so
+		// that the LAC itself is admitted as soon as the flood stops (a spoofer never sees
+		// the SCCRP, so its tunnels never complete). Other addresses are not touched.
+		tunnel *victim = nullptr;
+		for (auto &[id, t] : tunnels_)
+			if (t->half_open() && same_address(t->peer(), from) && (!victim || t->created() < victim->created()))
+				victim = t.get();
+		if (!victim)
+			return false;
+		++counters_.half_open_evicted;
+		victim->abandon("half-open tunnel evicted");
+		return true;
+	}
 	if (half < lim.max_half_open)
 		return true;
 	// Evict the oldest half-open tunnel of the peer that holds the most.

@@ -70,7 +70,12 @@ void reliable_transport::pump() {
 	while (in_flight_ < window_.size() && in_flight_ < send_window()) {
 		transmit(window_[in_flight_]);
 		++in_flight_;
-		++stats_.tx_messages;
+		if (in_flight_ > transmitted_) {
+			transmitted_ = in_flight_;
+			++stats_.tx_messages;
+		} else {
+			++stats_.tx_retransmits; // sent again after a timeout (go-back-N)
+		}
 		if (!retransmit_timer_.running())
 			retransmit_timer_.start(rto_, [this] { on_retransmit_timeout(); });
 	}
@@ -124,7 +129,11 @@ void reliable_transport::process_ack(uint16_t nr) {
 		return;
 	for (uint16_t i = 0; i < acked; ++i) {
 		window_.pop_front();
-		--in_flight_;
+		// After a timeout the peer may acknowledge first transmissions that did arrive:
+		// beyond what is in flight now, up to what was ever transmitted.
+		if (in_flight_ > 0)
+			--in_flight_;
+		--transmitted_;
 		// Appendix A: slow start below ssthresh, then one step per window of acks.
 		if (cwnd_ < ssthresh_) {
 			++cwnd_;
@@ -148,7 +157,7 @@ rx_verdict reliable_transport::receive(uint16_t ns, uint16_t nr, std::span<const
 	// by the peer) is stale, not wrong.
 	const uint16_t una = window_.empty() ? next_ns_ : window_.front().ns;
 	const bool stale = seq_before(nr, una);
-	if (!stale && seq_dist(una, nr) > in_flight_) {
+	if (!stale && seq_dist(una, nr) > transmitted_) {
 		++stats_.rx_bad_nr;
 		return rx_verdict::bad_nr;
 	}
@@ -217,6 +226,10 @@ void reliable_transport::on_retransmit_timeout() {
 	cwnd_ = 1;
 	ca_acks_ = 0;
 	++stats_.tx_retransmits;
+	// Go back N: the messages sent after this one are presumed lost as well and go out again
+	// as the window reopens (slow start), instead of one message per timeout — with k
+	// messages lost in a burst, the tunnel would otherwise stall for k timeouts.
+	in_flight_ = 1;
 	transmit(e);
 	rto_ = std::min(rto_ * 2, cfg_.retransmit_cap);
 	retransmit_timer_.start(rto_, [this] { on_retransmit_timeout(); });

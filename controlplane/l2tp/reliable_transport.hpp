@@ -157,6 +157,9 @@ private:
 
 	std::deque<entry> window_; // [0, in_flight_) sent and unacked, rest waiting
 	size_t in_flight_ = 0;
+	// [0, transmitted_) went out at least once: an Nr may acknowledge up to there, also after
+	// a timeout made us send them again (in_flight_ drops to 1, go-back-N).
+	size_t transmitted_ = 0;
 	uint16_t next_ns_ = 0;     // Ns of the next message queued
 	uint16_t expected_ = 0;    // Nr we send: next Ns expected from the peer
 	uint16_t cwnd_ = 1;

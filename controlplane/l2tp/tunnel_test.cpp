@@ -347,17 +347,18 @@ TEST(tunnel_hostile, sccrq_flood_cannot_lock_out_a_lac) {
 	lns.limits.max_half_open = 16;
 	lns.limits.max_half_open_per_peer = 4;
 	two_ends n(two_ends::lac_default(), lns);
-	// One flooding address: capped at its per-peer half-open limit.
+	// One flooding address: capped at its per-peer half-open limit, its oldest recycled.
 	const udp_endpoint flooder = udp_endpoint::v4(ip4(0xc6336400), 1701);
 	for (uint16_t i = 1; i <= 100; ++i)
 		n.lns.ep->receive(flooder, sccrq_bytes(i));
 	EXPECT_EQ(n.lns.ep->half_open_count(), 4u);
-	EXPECT_EQ(n.lns.ep->counters().sccrq_over_limit, 96u);
+	EXPECT_EQ(n.lns.ep->counters().sccrq_over_limit, 0u);
+	EXPECT_EQ(n.lns.ep->counters().half_open_evicted, 96u);
 	// Spoofed sources: every slot taken, then the oldest are evicted.
 	for (uint32_t i = 1; i <= 200; ++i)
 		n.lns.ep->receive(udp_endpoint::v4(ip4(0x0a000000u + i), 1701), sccrq_bytes(7));
 	EXPECT_EQ(n.lns.ep->half_open_count(), 16u);
-	EXPECT_GT(n.lns.ep->counters().half_open_evicted, 0u);
+	EXPECT_GT(n.lns.ep->counters().half_open_evicted, 96u);
 	// The legitimate LAC still gets its tunnel (the flood pauses for one round trip).
 	ASSERT_TRUE(n.lac.ep->open_tunnel(lns_addr));
 	n.run(100ms);
@@ -370,6 +371,21 @@ TEST(tunnel_hostile, sccrq_flood_cannot_lock_out_a_lac) {
 	n.run(40s);
 	EXPECT_EQ(n.lns.ep->half_open_count(), 0u);
 	EXPECT_EQ(n.lns.ep->tunnel_count(), 1u);
+}
+
+TEST(tunnel_hostile, flood_spoofing_the_lacs_own_address_does_not_lock_it_out) {
+	auto lns = two_ends::lns_default();
+	lns.limits.max_half_open_per_peer = 4;
+	two_ends n(two_ends::lac_default(), lns);
+	// SCCRQs that claim to come from the LAC's address (other ports) fill its slots...
+	for (uint16_t i = 1; i <= 50; ++i)
+		n.lns.ep->receive(udp_endpoint::v4(lac_addr.ipv4(), uint16_t(20000 + i)), sccrq_bytes(i));
+	EXPECT_EQ(n.lns.ep->half_open_count(), 4u);
+	// ...and the LAC itself still gets its tunnel at once, not after they expire.
+	ASSERT_TRUE(n.lac.ep->open_tunnel(lns_addr));
+	n.run(100ms);
+	ASSERT_NE(n.only_tunnel(n.lac), nullptr);
+	EXPECT_TRUE(n.only_tunnel(n.lac)->established());
 }
 
 TEST(tunnel_hostile, per_peer_and_global_tunnel_limits) {
