@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "shared/control/message.hpp"
+#include "shared/l2tp/l2tpv2.hpp"
 #include "shared/mgmt/commands.hpp"
 #include "shared/mgmt/server.hpp"
 
@@ -110,17 +112,8 @@ void daemon::on_dp_event(const ring::event &e) {
 		return;
 	}
 	if (type == ring::event_type::session_entry) {
-		if (phase_ == phase::dump) {
-			const ring::session_params &p = e.entry.params;
-			++stale_sessions_;
-			if (p.version == 2)
-				spdlog::warn("dataplane holds L2TPv2 session {}/{} (index {}) from an earlier control plane: "
-				             "its PPP state is lost, it cannot be adopted; removing it",
-				             p.local_tunnel_id, p.local_session_id, e.entry.index);
-			else
-				spdlog::info("dataplane holds L2TPv{} session {} (index {}); static sessions are kept", p.version,
-				             p.local_session_id, e.entry.index);
-		}
+		if (phase_ == phase::dump && e.hdr.seq == startup_seq_)
+			note_stale_session(e.entry);
 		return;
 	}
 	if (type != ring::event_type::completion || e.hdr.seq != startup_seq_ || phase_ == phase::running)
@@ -141,12 +134,146 @@ void daemon::on_dp_event(const ring::event &e) {
 		startup_seq_ = dp_.send(ring::make_command(ring::command_type::flush_sessions, 0));
 		break;
 	case phase::flush:
+		counters_.stale_sessions_removed += e.done.index;
 		if (e.done.index)
 			spdlog::info("removed {} session(s) left by an earlier control plane", e.done.index);
 		phase_ = phase::running;
+		stop_stale_tunnels();
 		break;
 	case phase::running: break;
 	}
+}
+
+void daemon::note_stale_session(const ring::session_entry_body &e) {
+	const ring::session_params &p = e.params;
+	if (p.version != 2) {
+		spdlog::info("dataplane holds L2TPv{} session {} (index {}); static sessions are kept", p.version,
+		             p.local_session_id, e.index);
+		return;
+	}
+	// One line per session up to a few, then a summary (stop_stale_tunnels): a restart under
+	// 100 000 sessions must not flood the log.
+	if (++counters_.stale_sessions <= 16)
+		spdlog::warn("dataplane holds L2TPv2 session {}/{} (index {}, peer tunnel {} session {}) from an earlier "
+		             "control plane: its L2TP and PPP state is lost (restart_policy = \"flush\"); removing it",
+		             p.local_tunnel_id, p.local_session_id, e.index, p.peer_tunnel_id, p.peer_session_id);
+	if (p.local_tunnel_id == 0 || p.local_tunnel_id > 0xffff || p.peer_tunnel_id == 0 || p.peer_tunnel_id > 0xffff ||
+	    (p.peer.family != 4 && p.peer.family != 6))
+		return; // nobody to tell
+	stale_tunnel &t = stale_[static_cast<uint16_t>(p.local_tunnel_id)];
+	if (t.sessions++ == 0) {
+		t.peer.v6 = p.peer.family == 6;
+		std::copy(p.peer.bytes, p.peer.bytes + (t.peer.v6 ? 16 : 4), t.peer.addr.begin());
+		t.peer.port = p.peer_udp_port;
+		t.peer_tunnel = static_cast<uint16_t>(p.peer_tunnel_id);
+	}
+}
+
+void daemon::stop_stale_tunnels() {
+	if (stale_.empty())
+		return;
+	counters_.stale_tunnels += stale_.size();
+	stale_until_ = timers_.now() + stale_tunnel_linger;
+	spdlog::warn("{} L2TPv2 session(s) in {} tunnel(s) of an earlier control plane removed; StopCCN to their peers",
+	             counters_.stale_sessions, stale_.size());
+	for (const auto &[id, t] : stale_)
+		send_stale_stopccn(id, 0, 0); // sequence state unknown: see stale_tunnel
+}
+
+void daemon::send_stale_stopccn(uint16_t old_tunnel, uint16_t ns, uint16_t nr) {
+	auto it = stale_.find(old_tunnel);
+	if (it == stale_.end() || it->second.stopccns >= max_stale_stopccns)
+		return;
+	stale_tunnel &t = it->second;
+	static constexpr std::string_view why = "control plane restarted: tunnel state lost";
+	ctl::message m;
+	ctl::result_code_value r;
+	r.result = ctl::result_codes::stopccn_general_error;
+	r.error = ctl::result_codes::error_no_control_connection;
+	r.has_error = true;
+	r.message = ctl::as_bytes(why);
+	m.set_message_type(ctl::msg_type::stopccn).set_assigned_tunnel_id(old_tunnel).set_result_code(r);
+	ctl::control_header h;
+	h.tunnel_id = tunnel_id_v2{t.peer_tunnel};
+	h.ns = ns;
+	h.nr = nr;
+	uint8_t buf[256];
+	auto n = ctl::encode_packet(h, m, ctl::encode_options{}, buf);
+	if (!n) {
+		spdlog::error("cannot encode a StopCCN: {}", ctl::to_string(n.error()));
+		return;
+	}
+	++t.stopccns;
+	++counters_.stale_stopccns;
+	spdlog::debug("StopCCN (2/1: {}) to {} tunnel {} (was our tunnel {}), Ns {} Nr {}", why, describe(t.peer),
+	              t.peer_tunnel, old_tunnel, ns, nr);
+	send_datagram(t.peer, std::span<const uint8_t>(buf, *n));
+}
+
+void daemon::send_stale_zlb(uint16_t peer_tunnel, const udp_endpoint &to, uint16_t ns, uint16_t nr) {
+	ctl::message m;
+	m.message_type = ctl::msg_type::zlb;
+	ctl::control_header h;
+	h.tunnel_id = tunnel_id_v2{peer_tunnel};
+	h.ns = ns;
+	h.nr = nr;
+	uint8_t buf[32];
+	if (auto n = ctl::encode_packet(h, m, ctl::encode_options{}, buf))
+		send_datagram(to, std::span<const uint8_t>(buf, *n));
+}
+
+// A control message on a tunnel of an earlier control plane (see stale_tunnel). true when
+// it was one (and handled here).
+bool daemon::handle_stale_control(const udp_endpoint &from, std::span<const uint8_t> datagram) {
+	auto h = l2tp::parse_v2(datagram);
+	if (!h || !h->is_control())
+		return false;
+	auto it = stale_.find(h->tunnel_id.value);
+	if (it == stale_.end() || it->second.peer != from)
+		return false;
+	if (tunnel *t = calls_->l2tp().find_tunnel(h->tunnel_id); t && t->peer() == from)
+		return false; // the ID was drawn again for this peer: the new tunnel's
+	stale_tunnel &st = it->second;
+	const bool zlb = h->payload.empty();
+	// Message Type AVP first: 6-byte AVP header, then the 2-byte type.
+	const uint16_t type = h->payload.size() >= 8 ? load_be16(h->payload.data() + 6) : 0;
+	if (!zlb && type == static_cast<uint16_t>(ctl::msg_type::stopccn)) {
+		send_stale_zlb(st.peer_tunnel, from, h->nr, static_cast<uint16_t>(h->ns + 1));
+		spdlog::debug("tunnel {} of an earlier control plane: {} sent its own StopCCN; closed", it->first,
+		              describe(from));
+		close_stale(it);
+		return true;
+	}
+	if (zlb && st.in_sequence && h->nr == static_cast<uint16_t>(st.in_sequence_ns + 1)) {
+		spdlog::debug("tunnel {} of an earlier control plane: {} acknowledged the StopCCN; closed", it->first,
+		              describe(from));
+		close_stale(it);
+		return true;
+	}
+	// The ZLB acknowledging our Ns=0 probe as a duplicate, a HELLO, a retransmission: now
+	// the peer's sequence state is known.
+	st.in_sequence = true;
+	st.in_sequence_ns = h->nr;
+	send_stale_stopccn(it->first, h->nr, zlb ? h->ns : static_cast<uint16_t>(h->ns + 1));
+	return true;
+}
+
+void daemon::close_stale(std::map<uint16_t, stale_tunnel>::iterator it) {
+	++counters_.stale_tunnels_closed;
+	stale_.erase(it);
+	if (stale_.empty())
+		spdlog::info("every tunnel of the earlier control plane is closed ({} by the peer's acknowledgement or StopCCN)",
+		             counters_.stale_tunnels_closed);
+}
+
+void daemon::expire_stale_tunnels(time_point now) {
+	if (stale_.empty() || now < stale_until_)
+		return;
+	counters_.stale_tunnels_unanswered += stale_.size();
+	spdlog::warn("{} tunnel(s) of an earlier control plane never acknowledged a StopCCN; forgotten (their peers "
+	             "will time out)",
+	             stale_.size());
+	stale_.clear();
 }
 
 bool daemon::attach(std::string &error, duration timeout) {
@@ -242,6 +369,9 @@ void daemon::handle_punt(std::span<const uint8_t> data) {
 			spdlog::info("debug {}/{}: rx {} bytes from {} ({})", tid, p->meta.session_id, p->datagram.size(),
 			             describe(p->from), control ? "control" : fmt::format("ppp {:#06x}", p->meta.ppp_protocol));
 	}
+	if (!stale_.empty() && p->meta.reason == ring::punt_reason::l2tp_control &&
+	    handle_stale_control(p->from, p->datagram))
+		return;
 	++counters_.rx_datagrams;
 	// An ICRQ is answered with an ICRP only after the library prepared the session in the
 	// dataplane (call_manager::session_answered → ring_dataplane::prepare_session): the
@@ -281,6 +411,7 @@ void daemon::send_datagram(const udp_endpoint &to, std::span<const uint8_t> data
 
 unsigned daemon::poll(time_point now) {
 	unsigned work = timers_.advance_to(now);
+	expire_stale_tunnels(now);
 	work += io_.drain_punts(256, [this](std::span<const uint8_t> d) { handle_punt(d); });
 	ring::event e;
 	for (unsigned i = 0; i < 256 && io_.poll_event(e); i++, work++)

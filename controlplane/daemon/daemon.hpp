@@ -25,6 +25,7 @@
 #include "controlplane/daemon/log_limiter.hpp"
 #include "controlplane/daemon/packet_io.hpp"
 #include "controlplane/daemon/ring_dataplane.hpp"
+#include "shared/mgmt/commands.hpp"
 
 namespace l2tpx::mgmt {
 class server;
@@ -32,9 +33,9 @@ class server;
 
 namespace l2tpx::cp::daemon {
 
-// Management command that re-reads the users file (also SIGHUP). Not (yet) in
-// shared/mgmt/commands.hpp; l2tpxctl sends the same name.
-inline constexpr std::string_view reload_command = "reload";
+// Management command that re-reads the users file (also SIGHUP). Kept for source
+// compatibility; the name lives in shared/mgmt/commands.hpp (mgmt::cmd::reload).
+inline constexpr std::string_view reload_command = mgmt::cmd::reload;
 
 #define L2TPX_CPD_COUNTERS(X)                                                                     \
 	X(rx_datagrams)        /* L2TP datagrams handed to the library */                         \
@@ -47,6 +48,12 @@ inline constexpr std::string_view reload_command = "reload";
 	X(install_failures)    /* calls ended because the dataplane refused the session */        \
 	X(users_reloads)       /* users file re-read (SIGHUP, reload command) */                  \
 	X(users_reload_failures) /* ... and refused: the previous users were kept */              \
+	X(stale_sessions)      /* L2TPv2 sessions an earlier control plane left (start-up dump) */ \
+	X(stale_sessions_removed) /* ... removed from the dataplane (flush_sessions) */           \
+	X(stale_tunnels)       /* their tunnels: each peer is sent a StopCCN */                   \
+	X(stale_stopccns)      /* StopCCNs sent to those peers (probe + in-sequence answers) */    \
+	X(stale_tunnels_closed) /* ... acknowledged by the peer, or it sent its own StopCCN */    \
+	X(stale_tunnels_unanswered) /* ... forgotten after stale_tunnel_linger without either */  \
 	X(idle_sleeps)
 
 struct daemon_counters {
@@ -112,8 +119,33 @@ private:
 	template <typename... Args> void peer_log(int level, const char *fmt, Args &&...args);
 	void register_mgmt(mgmt::server &srv, bool admin);
 	void on_dp_event(const ring::event &e);
+	void note_stale_session(const ring::session_entry_body &e);
+	void stop_stale_tunnels();
+	bool handle_stale_control(const udp_endpoint &from, std::span<const uint8_t> datagram);
+	void send_stale_stopccn(uint16_t old_tunnel, uint16_t ns, uint16_t nr);
+	void send_stale_zlb(uint16_t peer_tunnel, const udp_endpoint &to, uint16_t ns, uint16_t nr);
+	void expire_stale_tunnels(time_point now);
 
 	enum class phase : uint8_t { hello, dump, flush, running };
+
+	// A tunnel of an earlier control plane, learned from dump_sessions: its sessions are
+	// flushed and its peer is told with StopCCNs. The first StopCCN goes out with Ns=0,
+	// Nr=0 (the tunnel's sequence state died with the old process); for any tunnel past
+	// its SCCRP that is a duplicate, which RFC 2661 §5.8 makes the peer acknowledge at
+	// once with a ZLB carrying its Ns and Nr. Any control message from the peer on that
+	// tunnel (that ZLB, a HELLO, a retransmission) is answered with a StopCCN in sequence
+	// (Ns = its Nr, Nr = its Ns + 1); the peer's ack or its own StopCCN ends it.
+	struct stale_tunnel {
+		udp_endpoint peer;
+		uint16_t peer_tunnel = 0;
+		uint32_t sessions = 0;
+		uint8_t stopccns = 0;           // sent so far (at most max_stale_stopccns)
+		bool in_sequence = false;       // a StopCCN with the peer's Ns/Nr went out
+		uint16_t in_sequence_ns = 0;    // ... with this Ns
+	};
+	static constexpr uint8_t max_stale_stopccns = 4;
+	static constexpr duration stale_tunnel_linger{120000};
+	void close_stale(std::map<uint16_t, stale_tunnel>::iterator it);
 
 	const daemon_config &cfg_;
 	dataplane_io &io_;
@@ -143,7 +175,8 @@ private:
 	ring::ready_body ready_{};
 	phase phase_ = phase::hello;
 	uint32_t startup_seq_ = 0;
-	uint32_t stale_sessions_ = 0;
+	std::map<uint16_t, stale_tunnel> stale_; // by the old local tunnel ID
+	time_point stale_until_{};
 	bool fatal_ = false;
 	time_point next_alive_check_{};
 	std::vector<uint8_t> tx_buf_;

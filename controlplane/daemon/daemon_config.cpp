@@ -164,8 +164,21 @@ bool parser::load_controlplane(const toml::table &t, controlplane_section &c) {
 	                 "mgmt_readonly_socket_mode", "mgmt_readonly_socket_group", "eal_args", "lcore", "idle_max_sleep_us",
 	                 "shutdown_timeout_ms", "command_timeout_ms", "log_rate_per_s", "hello_interval_s",
 	                 "retransmit_initial_ms", "retransmit_cap_ms", "max_retransmits", "receive_window", "max_tunnels",
-	                 "max_tunnels_per_peer", "max_half_open", "max_half_open_per_peer", "max_sessions_per_tunnel"}))
+	                 "max_tunnels_per_peer", "max_half_open", "max_half_open_per_peer", "max_sessions_per_tunnel",
+	                 "restart_policy"}))
 		return false;
+	if (const toml::node *n = t.get("restart_policy")) {
+		std::string policy;
+		if (!get_string(t, p, "restart_policy", policy))
+			return false;
+		if (policy == "flush")
+			c.on_restart = restart_policy::flush;
+		else if (policy == "adopt")
+			return fail(cfg::errc::bad_value, *n, "controlplane.restart_policy",
+			            "\"adopt\" is not available in this version (no saved L2TP/PPP state yet); use \"flush\"");
+		else
+			return fail(cfg::errc::bad_value, *n, "controlplane.restart_policy", "one of flush, adopt");
+	}
 	if (!get_string(t, p, "log_level", c.log_level))
 		return false;
 	static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

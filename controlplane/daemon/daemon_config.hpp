@@ -30,6 +30,20 @@ namespace l2tpx::cp::daemon {
 // The top-level tables this file format adds to the dataplane's.
 inline constexpr std::span<const std::string_view> own_tables = cfg::controlplane_tables;
 
+// What a starting control plane does with the L2TPv2 sessions an earlier instance left in
+// the dataplane (dump_sessions at start-up).
+enum class restart_policy : uint8_t {
+	// Remove them (flush_sessions) and tell each old tunnel's peer with a StopCCN.
+	flush,
+};
+// The configuration value ("flush").
+inline const char *to_string(restart_policy p) noexcept {
+	switch (p) {
+	case restart_policy::flush: return "flush";
+	}
+	return "?";
+}
+
 struct controlplane_section {
 	std::string log_level = "info";               // trace, debug, info, warn, error, critical, off
 	std::string mgmt_socket = "/run/l2tpx/controlplane.sock";
@@ -47,6 +61,7 @@ struct controlplane_section {
 	uint32_t shutdown_timeout_ms = 5000;          // StopCCN acks and ring drain on exit
 	uint32_t command_timeout_ms = 2000;           // a dataplane command unanswered this long is an error
 	uint32_t log_rate_per_s = 20;                 // peer-triggered log lines per second and kind
+	restart_policy on_restart = restart_policy::flush; // key restart_policy
 	// L2TP reliable transport (RFC 2661 §5.8).
 	uint32_t hello_interval_s = 60;               // 0 disables
 	uint32_t retransmit_initial_ms = 1000;

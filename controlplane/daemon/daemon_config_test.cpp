@@ -148,6 +148,12 @@ TEST(daemon_config, errors_name_line_and_field) {
 	     cfg::errc::bad_value, "controlplane.mgmt_readonly_socket", lns_line + 13},
 	    {"read-only mode", base + lns_ok + "[controlplane]\nmgmt_readonly_socket_mode = 0o1777\n",
 	     cfg::errc::out_of_range, "controlplane.mgmt_readonly_socket_mode", lns_line + 12},
+	    {"restart policy unknown", base + lns_ok + "[controlplane]\nrestart_policy = \"keep\"\n",
+	     cfg::errc::bad_value, "controlplane.restart_policy", lns_line + 12},
+	    {"restart policy adopt (not available yet)", base + lns_ok + "[controlplane]\nrestart_policy = \"adopt\"\n",
+	     cfg::errc::bad_value, "controlplane.restart_policy", lns_line + 12},
+	    {"restart policy type", base + lns_ok + "[controlplane]\nrestart_policy = 1\n", cfg::errc::wrong_type,
+	     "controlplane.restart_policy", lns_line + 12},
 	};
 	for (const auto &c : cases) {
 		auto r = load_string(c.text, "t.toml");
@@ -159,6 +165,16 @@ TEST(daemon_config, errors_name_line_and_field) {
 		}
 		EXPECT_STREQ(r.error().source, "t.toml") << c.name;
 	}
+}
+
+TEST(daemon_config, restart_policy_defaults_to_flush) {
+	auto d = load_string(base + lns_ok);
+	ASSERT_TRUE(d) << d.error().to_string();
+	EXPECT_EQ(d->cp.on_restart, restart_policy::flush);
+	auto f = load_string(base + lns_ok + "[controlplane]\nrestart_policy = \"flush\"\n");
+	ASSERT_TRUE(f) << f.error().to_string();
+	EXPECT_EQ(f->cp.on_restart, restart_policy::flush);
+	EXPECT_STREQ(to_string(f->cp.on_restart), "flush");
 }
 
 TEST(daemon_config, management_socket_permissions) {

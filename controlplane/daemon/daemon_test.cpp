@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "shared/base/byteorder.hpp"
+#include "shared/control/message.hpp"
+#include "shared/l2tp/l2tpv2.hpp"
 #include "shared/mgmt/client.hpp"
 #include "shared/mgmt/schema.hpp"
 
@@ -88,6 +90,20 @@ struct fake_dataplane : dataplane_io {
 				return s.local_tunnel_id == c.session.local_tunnel_id &&
 				       s.local_session_id == c.session.local_session_id;
 			});
+		} else if (t == ring::command_type::dump_sessions) {
+			// One session_entry per installed session (with the dump's seq), then ok.
+			uint32_t i = 0;
+			for (const auto &s : sessions) {
+				ring::event en = ring::make_event(ring::event_type::session_entry, c.hdr.seq);
+				en.entry.index = i++;
+				en.entry.params = s;
+				events.push_back(en);
+			}
+			done.done.index = i;
+		} else if (t == ring::command_type::flush_sessions) {
+			// Managed sessions only: static ones (L2TPv3 here) stay.
+			done.done.index = static_cast<uint32_t>(
+			    std::erase_if(sessions, [](const ring::session_params &s) { return s.version == 2; }));
 		}
 		events.push_back(done);
 		return true;
@@ -172,19 +188,28 @@ struct rig {
 			                                     io.punts.push_back(punt_of(lac_from, to, dg));
 		                                     });
 	}
-	// Delivers what the daemon injected to the LAC (UDP payload of the IP packet).
+	// Delivers what the daemon injected to the LAC (UDP payload of the IP packet). As
+	// Ethernet once the daemon learned the LAC's header from its frames; as IP before
+	// (only a restarted daemon talks first: its StopCCN to an earlier instance's tunnel).
+	bool allow_ip_inject = false;
 	void deliver_injected() {
 		auto out = std::move(io.injected);
 		io.injected.clear();
 		for (auto &[meta, frame] : out) {
 			ASSERT_EQ(meta.magic, ring::inject_meta_magic);
-			ASSERT_EQ(meta.kind, ring::inject_kind::ethernet); // learned from the LAC's frames
-			ASSERT_GE(frame.size(), 14u + 28u);
-			EXPECT_EQ(frame[5], 0x02); // to the LAC's MAC
-			const uint8_t *ip = frame.data() + 14;
+			size_t l2 = 14;
+			if (allow_ip_inject && meta.kind == ring::inject_kind::ip)
+				l2 = 0;
+			else
+				ASSERT_EQ(meta.kind, ring::inject_kind::ethernet); // learned from the LAC's frames
+			ASSERT_GE(frame.size(), l2 + 28u);
+			if (l2) {
+				EXPECT_EQ(frame[5], 0x02); // to the LAC's MAC
+			}
+			const uint8_t *ip = frame.data() + l2;
 			udp_endpoint from = udp_endpoint::v4(ipv4_addr{load_be32(ip + 12)}, load_be16(ip + 20));
 			EXPECT_EQ(from, lns_addr);
-			lac->receive(from, std::span<const uint8_t>(ip + 28, frame.size() - 14 - 28));
+			lac->receive(from, std::span<const uint8_t>(ip + 28, frame.size() - l2 - 28));
 		}
 	}
 	void run_for(duration total) {
@@ -211,6 +236,185 @@ TEST(daemon, attach_says_hello_dumps_and_flushes) {
 	EXPECT_EQ(r.io.commands[0].hdr.type, uint16_t(ring::command_type::hello));
 	EXPECT_EQ(r.io.commands[1].hdr.type, uint16_t(ring::command_type::dump_sessions));
 	EXPECT_EQ(r.io.commands[2].hdr.type, uint16_t(ring::command_type::flush_sessions));
+}
+
+// --- restart (restart_policy = "flush") -------------------------------------------------
+
+// What a daemon injected, as the L2TP header of the UDP payload (IP frames: no Ethernet
+// header yet after a restart).
+struct injected_l2tp {
+	ring::inject_kind kind = ring::inject_kind::ip;
+	uint16_t tunnel = 0, ns = 0, nr = 0;
+	bool control = false, zlb = false;
+	uint16_t type = 0; // Message Type, 0 for a ZLB
+	std::vector<uint8_t> avps;
+};
+std::vector<injected_l2tp> decode_injected(const fake_dataplane &io) {
+	std::vector<injected_l2tp> out;
+	for (const auto &[meta, frame] : io.injected) {
+		const size_t l2 = meta.kind == ring::inject_kind::ip ? 0 : 14;
+		if (frame.size() < l2 + 28)
+			continue;
+		auto h = l2tp::parse_v2(std::span<const uint8_t>(frame).subspan(l2 + 28));
+		if (!h)
+			continue;
+		injected_l2tp i;
+		i.kind = meta.kind;
+		i.tunnel = h->tunnel_id.value;
+		i.ns = h->ns;
+		i.nr = h->nr;
+		i.control = h->is_control();
+		i.zlb = h->payload.empty();
+		i.type = h->payload.size() >= 8 ? load_be16(h->payload.data() + 6) : 0;
+		i.avps.assign(h->payload.begin(), h->payload.end());
+		out.push_back(std::move(i));
+	}
+	return out;
+}
+
+// A call up through the first daemon, which is then killed (-9: nothing removed), and a
+// second daemon attached to the same dataplane.
+struct restart_rig : rig {
+	seeded_random rng_second{7};
+	uint16_t lac_tunnel_id = 0;
+	uint16_t old_lns_tunnel = 0;
+
+	void call_up() {
+		std::string err;
+		ASSERT_TRUE(d->attach(err, duration(2000))) << err;
+		auto t = lac->l2tp().open_tunnel(lns_addr);
+		ASSERT_TRUE(t);
+		ASSERT_TRUE((*t)->place_call(call_params{}));
+		run_for(duration(3000));
+		ASSERT_EQ(io.sessions.size(), 1u);
+		ASSERT_EQ(d->calls().link_count(), 1u);
+		ASSERT_NE(lac_tunnel(), nullptr);
+		ASSERT_EQ(lac_tunnel()->state(), tunnel_state::established);
+		lac_tunnel_id = lac_tunnel()->local_id().value;
+		old_lns_tunnel = static_cast<uint16_t>(io.sessions[0].local_tunnel_id);
+	}
+	void kill_and_restart() {
+		d->dataplane().detach(); // SIGKILL: the process removes nothing
+		d.reset();
+		io.commands.clear();
+		io.injected.clear();
+		d = std::make_unique<daemon>(cfg, io, rng_second, users);
+		allow_ip_inject = true;
+		std::string err;
+		ASSERT_TRUE(d->attach(err, duration(2000))) << err;
+	}
+};
+
+TEST(daemon_restart, flush_removes_the_old_sessions_and_sends_the_peer_a_stopccn) {
+	restart_rig r;
+	r.call_up();
+	ring::session_params v3{}; // a static L2TPv3 session: not the control plane's
+	v3.version = 3;
+	v3.local_session_id = 77;
+	r.io.sessions.push_back(v3);
+	r.kill_and_restart();
+	ASSERT_GE(r.io.commands.size(), 3u);
+	EXPECT_EQ(r.io.commands[0].hdr.type, uint16_t(ring::command_type::hello));
+	EXPECT_EQ(r.io.commands[1].hdr.type, uint16_t(ring::command_type::dump_sessions));
+	EXPECT_EQ(r.io.commands[2].hdr.type, uint16_t(ring::command_type::flush_sessions));
+	ASSERT_EQ(r.io.sessions.size(), 1u); // the static one is kept
+	EXPECT_EQ(r.io.sessions[0].version, 3);
+	EXPECT_EQ(r.d->counters().stale_sessions, 1u);
+	EXPECT_EQ(r.d->counters().stale_sessions_removed, 1u);
+	EXPECT_EQ(r.d->counters().stale_tunnels, 1u);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 1u);
+
+	// The probe: StopCCN to the LAC's tunnel, Ns=0 Nr=0, sent as IP (no Ethernet header
+	// learned yet), Assigned Tunnel ID = the old tunnel, result 2 / error 1.
+	auto sent = decode_injected(r.io);
+	ASSERT_EQ(sent.size(), 1u);
+	EXPECT_EQ(sent[0].kind, ring::inject_kind::ip);
+	EXPECT_TRUE(sent[0].control);
+	EXPECT_EQ(sent[0].tunnel, r.lac_tunnel_id);
+	EXPECT_EQ(sent[0].type, 4); // StopCCN
+	EXPECT_EQ(sent[0].ns, 0);
+	EXPECT_EQ(sent[0].nr, 0);
+	ctl::message m;
+	std::vector<uint8_t> scratch(1024);
+	ASSERT_TRUE(ctl::decode_body(sent[0].avps, ctl::decode_options{2, {}, scratch}, m));
+	EXPECT_EQ(m.assigned_tunnel_id, r.old_lns_tunnel);
+	EXPECT_EQ(m.result_code.result, ctl::result_codes::stopccn_general_error);
+	EXPECT_EQ(m.result_code.error, ctl::result_codes::error_no_control_connection);
+
+	// The LAC acks the probe as a duplicate (ZLB with its Ns/Nr); the daemon answers with a
+	// StopCCN in sequence, which the LAC accepts and acknowledges.
+	const l2tp_counters before = r.lac->l2tp().counters();
+	r.run_for(duration(300));
+	EXPECT_EQ(r.lac->l2tp().counters().tunnels_closed, before.tunnels_closed + 1);
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->state(), tunnel_state::closed);
+	EXPECT_EQ(r.lac->link_count(), 0u);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 2u);
+	EXPECT_EQ(r.d->counters().stale_tunnels_closed, 1u);
+	EXPECT_EQ(r.d->counters().stale_tunnels_unanswered, 0u);
+	// Once closed, the old tunnel's messages go to the library again (unknown there).
+	const uint64_t unknown = r.d->calls().l2tp().counters().rx_unknown_tunnel;
+	// A HELLO on the old tunnel: T/L/S, length 20, tunnel, session 0, Ns 9, Nr 9, Message Type 6.
+	std::vector<uint8_t> hello = {0xc8, 0x02, 0x00, 20, 0, 0, 0, 0, 0, 9, 0, 9, 0x80, 8, 0, 0, 0, 0, 0, 6};
+	store_be16(hello.data() + 4, r.old_lns_tunnel);
+	r.io.punts.push_back(punt_of(lac_addr, lns_addr, hello));
+	r.d->poll(r.d->timers().now() + duration(10));
+	EXPECT_EQ(r.d->calls().l2tp().counters().rx_unknown_tunnel, unknown + 1);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 2u);
+	// The new library never saw the old tunnel.
+	EXPECT_EQ(r.d->calls().l2tp().tunnel_count(), 0u);
+}
+
+TEST(daemon_restart, a_lost_probe_is_answered_at_the_peers_next_control_message) {
+	restart_rig r;
+	r.call_up();
+	r.kill_and_restart();
+	r.io.injected.clear(); // the Ns=0 probe is lost
+	// The LAC's next control message (its HELLO after 60 s idle, or the CDN when its LCP
+	// echoes go unanswered) gets a StopCCN in sequence.
+	r.run_for(duration(70000));
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->state(), tunnel_state::closed);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 2u);
+	EXPECT_EQ(r.d->counters().stale_tunnels_closed, 1u);
+	EXPECT_EQ(r.d->calls().l2tp().tunnel_count(), 0u);
+}
+
+TEST(daemon_restart, the_peers_own_stopccn_is_acknowledged) {
+	restart_rig r;
+	r.call_up();
+	r.kill_and_restart();
+	r.io.injected.clear(); // probe lost
+	ASSERT_TRUE(r.lac->l2tp().clear_tunnel(tunnel_id_v2{r.lac_tunnel_id}));
+	const uint16_t lac_ns = static_cast<uint16_t>(r.lac_tunnel()->transport().next_ns() - 1);
+	r.d->poll(r.d->timers().now() + duration(10));
+	auto sent = decode_injected(r.io);
+	ASSERT_EQ(sent.size(), 1u);
+	EXPECT_TRUE(sent[0].zlb);
+	EXPECT_EQ(sent[0].tunnel, r.lac_tunnel_id);
+	EXPECT_EQ(sent[0].nr, static_cast<uint16_t>(lac_ns + 1));
+	EXPECT_EQ(r.d->counters().stale_tunnels_closed, 1u);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 1u); // the probe only
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->state(), tunnel_state::closing); // until its StopCCN is acked
+	r.run_for(duration(100));
+	// The ZLB acknowledged it: the closing tunnel is gone (not waiting for stop_linger).
+	tunnel *t = r.lac_tunnel();
+	EXPECT_TRUE(t == nullptr || t->state() == tunnel_state::dead);
+}
+
+TEST(daemon_restart, peers_that_never_answer_are_forgotten) {
+	restart_rig r;
+	r.call_up();
+	r.kill_and_restart();
+	time_point t = r.d->timers().now();
+	for (int i = 0; i < 125; i++) {
+		t += duration(1000);
+		r.d->poll(t); // nothing reaches the LAC
+	}
+	EXPECT_EQ(r.d->counters().stale_tunnels_unanswered, 1u);
+	EXPECT_EQ(r.d->counters().stale_tunnels_closed, 0u);
+	EXPECT_EQ(r.d->counters().stale_stopccns, 1u);
 }
 
 TEST(daemon, lac_call_is_installed_in_the_dataplane_and_shutdown_tears_it_down) {
@@ -425,6 +629,7 @@ TEST(daemon, management_commands_answer_from_live_state) {
 	EXPECT_EQ(answers[5].error_code, "invalid_argument");
 	EXPECT_EQ(answers[6].result["debug"], "control");
 	EXPECT_EQ(answers[7].result["pools"]["rows"][0][2], 1); // 2 addresses, 1 in use
+	EXPECT_EQ(answers[7].result["restart_policy"], "flush");
 	EXPECT_EQ(answers[8].result["name"], "l2tpx-controlplane");
 	EXPECT_EQ(answers[9].result["calls"]["links_up"], 1);
 	EXPECT_EQ(answers[9].result["dataplane"]["sessions_installed"], 1);

@@ -355,7 +355,7 @@ void daemon::register_mgmt(mgmt::server &srv, bool admin) {
 	});
 
 	// Re-reads the users file; the old users stay when the new file is invalid.
-	guarded(reload_command, [this](const json &) -> outcome<json> {
+	guarded(mgmt::cmd::reload, [this](const json &) -> outcome<json> {
 		users_reload r = reload_users();
 		if (!r.ok)
 			return failure{mgmt::errc::unavailable, r.message};
@@ -382,6 +382,7 @@ void daemon::register_mgmt(mgmt::server &srv, bool admin) {
 		o["lcp_echo_failures"] = cfg_.lns.lcp_echo_failures;
 		o["accept_proxy_lcp"] = cfg_.lns.accept_proxy_lcp;
 		o["accept_proxy_auth"] = cfg_.lns.accept_proxy_auth;
+		o["restart_policy"] = to_string(cfg_.cp.on_restart);
 		mgmt::table pools({{"name", "Pool", column_format::text},
 		                   {"size", "Size", column_format::number},
 		                   {"free", "Free", column_format::number}});

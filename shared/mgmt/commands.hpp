@@ -26,6 +26,9 @@ inline constexpr std::string_view debug_session = "debug session"; // args {"id"
 // Counters (key/value, nested objects per area) and the running configuration.
 inline constexpr std::string_view show_stats = "show stats";   // args {}
 inline constexpr std::string_view show_config = "show config"; // args {}
+// Re-read the users file (as SIGHUP); result {"users_file": path, "users": n}, or
+// unavailable naming the file, line and reason (the previous users stay in force).
+inline constexpr std::string_view reload = "reload"; // args {}
 // {"name":"l2tpx-controlplane","version":"0.1.0","protocol":1, ...}
 inline constexpr std::string_view version = "version"; // args {}
 

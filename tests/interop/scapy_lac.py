@@ -243,7 +243,9 @@ class Lac:
                 continue  # ZLB
             if ns != self.nr:
                 self.counters["duplicates"] += 1
-                self.send_zlb()  # a retransmission: our ack was lost
+                self.send_zlb()  # a retransmission: our ack was lost (RFC 2661 §5.8: ack duplicates)
+                mt = struct.unpack("!H", payload[6:8])[0] if len(payload) >= 8 else None
+                log("rx_duplicate", msg=MSG_NAMES.get(mt, mt), ns=ns, nr=nr, expected_ns=self.nr)
                 continue
             self.nr = (self.nr + 1) & 0xFFFF
             self.ack_due = True
@@ -252,7 +254,7 @@ class Lac:
             except ValueError as e:
                 fail(str(e))
             mt, = struct.unpack("!H", avps[A_MSG])
-            log("rx", msg=MSG_NAMES.get(mt, mt))
+            log("rx", msg=MSG_NAMES.get(mt, mt), ns=ns, nr=nr)
             if mt == HELLO:
                 continue
             self.ctl_in.append((mt, avps))
@@ -503,6 +505,59 @@ class Lac:
             log("ping", seq=seq, reply=got, attempts=attempt + 1)
         return replies
 
+    # --- hold mode (tests/interop/restart_lns.sh) ----------------------------------------
+    def hold(self, fifo_path, target):
+        """Keeps the tunnel and session alive (acks, HELLOs, LCP Echo-Replies) and serves
+        commands, one per line, from the FIFO: `ping N` (N echoes to the --ping target,
+        logged as hold_ping), `status` (counters), `quit`. A StopCCN from the LNS is
+        logged with its result code and acknowledged, then the LAC exits 0; a CDN is
+        logged and the tunnel kept."""
+        fd = os.open(fifo_path, os.O_RDWR | os.O_NONBLOCK)  # RDWR: no EOF when writers close
+        buf = b""
+        log("holding", tunnel=self.local_tid, session=self.local_sid, address=self.address)
+        while True:
+            self.receive(0.1)
+            self.handle_ppp_background()
+            self.ppp_in = [(pr, p) for pr, p in self.ppp_in if pr != P_IP]  # stray replies
+            while self.ctl_in:
+                mt, avps = self.ctl_in.pop(0)
+                rc = avps.get(A_RESULT, b"")
+                result = {"result": struct.unpack("!H", rc[:2])[0] if len(rc) >= 2 else None,
+                          "error": struct.unpack("!H", rc[2:4])[0] if len(rc) >= 4 else None,
+                          "message": rc[4:].decode(errors="replace")}
+                if mt == STOPCCN:
+                    log("stopccn", assigned_tunnel=struct.unpack("!H", avps[A_TUNNEL])[0] if A_TUNNEL in avps
+                        else None, **result)
+                    self.receive(1.0)  # acks it (ZLB) and re-acks retransmissions
+                    log("done", address=self.address, stopped_by_lns=True, **self.counters)
+                    sys.exit(0)
+                if mt == CDN:
+                    log("cdn", **result)
+                    self.peer_sid = 0
+                else:
+                    log("rx_other", msg=MSG_NAMES.get(mt, mt))
+            try:
+                chunk = os.read(fd, 4096)
+            except BlockingIOError:
+                chunk = b""
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                words = line.decode().split()
+                if not words:
+                    continue
+                if words[0] == "ping":
+                    n = int(words[1]) if len(words) > 1 else 3
+                    got = self.ping(target, n) if self.peer_sid else 0
+                    log("hold_ping", count=n, replies=got)
+                elif words[0] == "status":
+                    log("status", session=self.peer_sid, **self.counters)
+                elif words[0] == "quit":
+                    log("done", address=self.address, stopped_by_lns=False, **self.counters)
+                    sys.exit(0)
+                else:
+                    log("unknown_command", line=line.decode())
+
     # --- teardown -------------------------------------------------------------------
     def stop_tunnel(self):
         self.send_ctl(STOPCCN, [avp(A_TUNNEL, u16(self.local_tid)), avp(A_RESULT, u16(1))])
@@ -545,6 +600,8 @@ def main():
     ap.add_argument("--eager-lcp", action="store_true",
                     help="send LCP Configure-Request with the ICCN; fail unless the first one is answered")
     ap.add_argument("--expect-pool", help="prefix the address must start with, e.g. 100.64.0.")
+    ap.add_argument("--hold", metavar="FIFO",
+                    help="after the pings, keep the call up and take commands from FIFO (see Lac.hold)")
     a = ap.parse_args()
 
     lac = Lac(a)
@@ -558,6 +615,8 @@ def main():
     replies = lac.ping(a.ping, a.count)
     if replies != a.count:
         fail("%d of %d echo requests answered through the tunnel" % (replies, a.count))
+    if a.hold:
+        lac.hold(a.hold, a.ping)
     if a.mgmt:
         rows = mgmt(a.mgmt, "show sessions")["rows"]
         mine = [r for r in rows if r[1] == lac.peer_sid]

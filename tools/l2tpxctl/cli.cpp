@@ -27,8 +27,7 @@ const std::vector<command_spec> &table() {
 		{mgmt::cmd::debug_session, {param::session_id, param::debug_mask}, "set the debug flags of a session"},
 		{mgmt::cmd::show_stats, {}, "show counters"},
 		{mgmt::cmd::show_config, {}, "show the running configuration"},
-		// Not yet in shared/mgmt/commands.hpp (l2tpx::cp::daemon::reload_command).
-		{"reload", {}, "re-read the users file (the old users stay if it is invalid)"},
+		{mgmt::cmd::reload, {}, "re-read the users file (the old users stay if it is invalid)"},
 		{mgmt::cmd::version, {}, "show the versions of l2tpxctl and of the daemon"},
 	};
 	return t;
