@@ -71,6 +71,7 @@ constexpr option_key option_keys[] = {
     {"rate-total", "traffic.rate_total"},
     {"duration", "traffic.duration"},
     {"drain", "traffic.drain"},
+    {"max-lag", "traffic.max_lag"},
     {"frame-size", "traffic.frame_size"},
     {"frame-sizes", "traffic.frame_sizes"},
     {"imix", "traffic.imix"},
@@ -334,7 +335,7 @@ private:
 			return fail(config_errc::missing_key, nullptr, "traffic", "the [traffic] table is required");
 		if (!check_keys(*t, "traffic",
 		                {"rate_per_stream", "rate_total", "frame_size", "frame_sizes", "imix", "duration", "drain",
-		                 "direction", "streams_per_session", "ip_version", "report_top"}))
+		                 "max_lag", "direction", "streams_per_session", "ip_version", "report_top"}))
 			return false;
 		traffic_config &tc = cfg_.traffic;
 
@@ -382,6 +383,8 @@ private:
 		if (const toml::node *n = t->get("duration"); n && !get_duration(*n, "traffic.duration", false, tc.duration_ms))
 			return false;
 		if (const toml::node *n = t->get("drain"); n && !get_duration(*n, "traffic.drain", true, tc.drain_ms))
+			return false;
+		if (const toml::node *n = t->get("max_lag"); n && !get_duration(*n, "traffic.max_lag", false, tc.max_lag_ms))
 			return false;
 		if (const toml::node *n = t->get("direction")) {
 			const auto s = n->value_exact<std::string>();

@@ -28,6 +28,7 @@ struct traffic_config {
 	size_spec sizes;                     // default: fixed 64-byte frames
 	uint64_t duration_ms = 10000;        // traffic phase
 	uint64_t drain_ms = 1000;            // wait for in-flight packets after TX stops
+	uint64_t max_lag_ms = 10;            // a stream further behind schedule is re-timed (scheduler)
 	traffic_direction direction = traffic_direction::both;
 	uint32_t streams_per_session = 1;    // per direction
 	uint8_t ip_version = 4;              // inner packets: 4 or 6
@@ -87,7 +88,7 @@ result<run_config, config_error> load_run_config(const std::string &path, const 
 
 // Maps a command-line option to the override key it sets ("rate" ->
 // "traffic.rate_per_stream"); nullptr for an option that is not a traffic option.
-// Options: rate, rate-total, duration, drain, frame-size, frame-sizes, imix, direction,
+// Options: rate, rate-total, duration, drain, max-lag, frame-size, frame-sizes, imix, direction,
 // streams-per-session, ip-version, max-loss, min-sessions-up, max-p99-us.
 const char *override_key_for_option(std::string_view option) noexcept;
 

@@ -71,6 +71,10 @@ TEST(RunConfig, SizeForms) {
 	auto c = parse("[traffic]\nrate_per_stream='1kpps'\nimix = 'simple'\n");
 	ASSERT_TRUE(c) << c.error().to_string();
 	EXPECT_EQ(c->traffic.sizes, simple_imix());
+	auto lag = parse("[traffic]\nrate_per_stream='1kpps'\nmax_lag = '250ms'\n");
+	ASSERT_TRUE(lag);
+	EXPECT_EQ(lag->traffic.max_lag_ms, 250u);
+	EXPECT_FALSE(parse("[traffic]\nrate_per_stream='1kpps'\nmax_lag = 0\n"));
 	auto d = parse("[traffic]\nrate_per_stream='1kpps'\nduration = 2.5\ndrain = 0\n");
 	ASSERT_TRUE(d) << d.error().to_string();
 	EXPECT_EQ(d->traffic.duration_ms, 2500u);

@@ -1,0 +1,127 @@
+// The l2tpx-gen run file: [access], [core], [sessions] (this file) next to [traffic] and
+// [thresholds] (tools/gen/traffic/run_config.hpp), and the command line that overrides
+// the common fields. Pure (no DPDK), unit tested. Reference: docs/generator.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/gen/traffic/run_config.hpp"
+
+namespace l2tpx::gen::dpdk {
+
+using mac = std::array<uint8_t, 6>;
+
+// The access port: the LACs' side, facing the LNS.
+struct access_config {
+	std::string port;                   // DPDK devargs ("net_af_packet0,iface=veth0", PCI address)
+	std::optional<mac> local_mac;       // use this source MAC instead of the port's
+	std::vector<uint32_t> lac_addresses; // host order; tunnel t uses lac_addresses[t % n]
+	uint8_t prefix_len = 24;            // on-link prefix of the LAC addresses
+	uint32_t lns = 0;                   // the LNS address (tunnel peer)
+	uint16_t lns_port = 1701;
+	uint16_t local_port = 1701;         // the LACs' UDP port
+	std::optional<uint32_t> gateway;    // next hop towards the LNS when it is not on-link
+	std::optional<mac> lns_mac;         // static MAC of the next hop: no ARP
+	uint16_t mtu = 1500;                // largest outer IP packet sent
+};
+
+// The core port: the network behind the LNS.
+struct core_config {
+	std::string port;                   // devargs; empty: no core port (upstream not received)
+	std::optional<mac> local_mac;
+	std::vector<uint32_t> addresses;    // answered for ARP; addresses[0] is the traffic endpoint
+	uint8_t prefix_len = 24;
+	uint32_t next_hop = 0;              // the LNS's core-side address (downstream next hop)
+	std::optional<mac> next_hop_mac;    // static: no ARP
+	uint16_t udp_port = 9000;           // traffic UDP port, both ends
+};
+
+enum class ppp_auth : uint8_t { any, pap, chap };
+const char *to_string(ppp_auth a) noexcept;
+
+struct sessions_config {
+	uint32_t tunnels = 10;
+	uint32_t sessions_per_tunnel = 100;
+	uint32_t sessions = 1000;           // total (the last tunnel may get fewer)
+	std::string user = "user{n}@lab";   // {n}/{session}, {t}/{tunnel}, {s} expanded per call
+	std::string password = "lab-pw";
+	ppp_auth auth = ppp_auth::any;      // what the PPP client agrees to when asked
+	std::string tunnel_secret;          // tunnel authentication; "" = none
+	bool hide_avps = false;             // hidden AVPs (needs tunnel_secret)
+	std::string host_name = "l2tpx-gen";
+	double setup_rate = 200;            // new calls per second
+	uint32_t max_outstanding = 64;      // calls in setup at once
+	uint64_t setup_timeout_ms = 60000;  // the whole setup phase
+	uint64_t hold_ms = 0;               // sessions kept up after the traffic, before teardown
+	uint32_t flap_cycles = 0;           // flap mode: down/up cycles after the traffic phase
+	uint64_t flap_down_ms = 1000;       // time a flapped session stays down
+	bool data_sequence = false;         // Ns/Nr in upstream data messages
+	bool enable_ipv6cp = false;
+};
+
+struct gen_config {
+	access_config access;
+	core_config core;
+	sessions_config sessions;
+	run_config run;
+};
+
+// What the command line asked for besides the config.
+struct gen_options {
+	gen_config cfg;
+	std::string config_path;
+	std::string json_path;              // --json
+	bool quiet = false;                 // --quiet: no progress line
+	bool all_streams = false;           // --all-streams: every stream in the JSON
+	bool bench = false;                 // --bench: TX-only throughput through the access port
+	bool print_users = false;           // --print-users: "user password" lines for the LNS, then exit
+	uint32_t bench_sessions = 1000;     // --bench-sessions
+	std::vector<std::string> eal_args;  // after "--"
+};
+
+struct parse_outcome {
+	gen_options options;
+	std::string error; // empty on success
+	bool help = false;
+	bool ok() const noexcept { return error.empty(); }
+};
+
+// Which of sessions.sessions / sessions.tunnels the file set (the other is derived).
+struct config_given {
+	bool sessions = false, tunnels = false;
+};
+
+// TOML text of a run file into cfg (the [traffic] overrides come from `overrides`).
+// Returns "" or the error ("gen.toml:4:8: access.lns: invalid value: ...").
+std::string parse_gen_config(std::string_view toml_text, std::string_view source, std::span<const std::string> overrides,
+                             gen_config &cfg, config_given *given = nullptr);
+
+// argv without the program name; reads the --config file.
+parse_outcome parse_args(std::span<const char *const> args);
+std::string usage(std::string_view program);
+
+// Fills in the defaults that depend on other fields, checks the whole; "" when fine.
+std::string validate(gen_options &o);
+
+// Builds the EAL argv (argv0 first) from the options: the ports as --vdev (devargs
+// starting with "net_") or -a, then the user's EAL arguments, then the defaults they did
+// not set: -l 0,1, --in-memory (unless --file-prefix or --no-huge), -m 256 (unless -m or --socket-mem), --no-pci (no PCI port and no -a/-b given).
+std::vector<std::string> build_eal_args(const gen_options &o, const std::string &argv0);
+
+std::optional<mac> parse_mac(std::string_view s) noexcept;
+std::optional<uint32_t> parse_ipv4(std::string_view s) noexcept; // host order
+std::string format_ipv4(uint32_t a);
+std::string format_mac(const mac &m);
+
+// n: call number from 1 over all tunnels; t: tunnel from 1; s: call in its tunnel from 1.
+// Placeholders: {n} (alias {session}), {t} ({tunnel}), {s}.
+std::string expand_credentials(std::string_view pattern, uint32_t n, uint32_t t, uint32_t s);
+std::string check_credentials(std::string_view pattern); // "" or what is wrong
+
+} // namespace l2tpx::gen::dpdk

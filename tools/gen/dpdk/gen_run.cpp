@@ -1,0 +1,1084 @@
+#include "tools/gen/dpdk/gen_run.hpp"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/call_manager.hpp"
+#include "tools/gen/dpdk/worker.hpp"
+#include "tools/gen/traffic/report.hpp"
+
+namespace l2tpx::gen::dpdk {
+
+namespace {
+
+uint64_t now_ns() {
+	return static_cast<uint64_t>(
+	    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+	        .count());
+}
+cp::time_point to_time_point(uint64_t ns) { return cp::time_point{cp::duration{static_cast<int64_t>(ns / 1000000)}}; }
+double seconds(uint64_t from_ns, uint64_t to_ns) { return to_ns > from_ns ? double(to_ns - from_ns) / 1e9 : 0; }
+
+std::string cause_text(const char *what, const cp::disconnect_cause &c) {
+	return std::string(what) + " result " + std::to_string(c.result) + " error " + std::to_string(c.error) +
+	       (c.local ? " (local)" : " (from LNS)");
+}
+
+// ---------------------------------------------------------------------------------------
+// Ports
+
+struct port_info {
+	uint16_t id = no_port;
+	mac addr{};
+	std::string name;
+};
+
+bool find_port(const std::string &devargs, uint16_t &id) {
+	const std::string name = devargs.substr(0, devargs.find(','));
+	if (rte_eth_dev_get_port_by_name(name.c_str(), &id) == 0)
+		return true;
+	uint16_t pid;
+	RTE_ETH_FOREACH_DEV(pid) {
+		char n[RTE_ETH_NAME_MAX_LEN];
+		if (rte_eth_dev_get_name_by_port(pid, n) != 0)
+			continue;
+		const std::string s(n);
+		if (s.size() > name.size() && s.compare(s.size() - name.size(), name.size(), name) == 0 &&
+		    s[s.size() - name.size() - 1] == ':') {
+			id = pid;
+			return true;
+		}
+	}
+	return false;
+}
+
+std::string setup_port(const std::string &devargs, const std::optional<mac> &want_mac, uint16_t txqs, rte_mempool *pool,
+                       port_info &p) {
+	p.name = devargs.substr(0, devargs.find(','));
+	if (!find_port(devargs, p.id))
+		return "port " + p.name + ": not found (check the devargs and the EAL arguments)";
+	rte_eth_dev_info info{};
+	int rc = rte_eth_dev_info_get(p.id, &info);
+	if (rc != 0)
+		return "port " + p.name + ": cannot read device info: " + rte_strerror(-rc);
+	if (info.max_tx_queues < txqs)
+		return "port " + p.name + ": " + std::to_string(txqs) + " worker lcores need as many TX queues, the device has " +
+		       std::to_string(info.max_tx_queues) + " (net_af_packet: add qpairs=N to its devargs)";
+	rte_eth_conf ec{};
+	rc = rte_eth_dev_configure(p.id, 1, txqs, &ec);
+	if (rc != 0)
+		return "port " + p.name + ": configure failed: " + rte_strerror(-rc);
+	uint16_t nb_rxd = 1024, nb_txd = 1024;
+	rte_eth_dev_adjust_nb_rx_tx_desc(p.id, &nb_rxd, &nb_txd);
+	const int socket = rte_eth_dev_socket_id(p.id);
+	const unsigned sock = socket < 0 ? unsigned(SOCKET_ID_ANY) : unsigned(socket);
+	rc = rte_eth_rx_queue_setup(p.id, 0, nb_rxd, sock, nullptr, pool);
+	if (rc != 0)
+		return "port " + p.name + ": RX queue setup failed: " + rte_strerror(-rc);
+	for (uint16_t q = 0; q < txqs; ++q) {
+		rc = rte_eth_tx_queue_setup(p.id, q, nb_txd, sock, nullptr);
+		if (rc != 0)
+			return "port " + p.name + ": TX queue setup failed: " + rte_strerror(-rc);
+	}
+	rte_ether_addr a;
+	if (want_mac) {
+		std::memcpy(a.addr_bytes, want_mac->data(), 6);
+		(void)rte_eth_dev_default_mac_addr_set(p.id, &a); // best effort: promiscuous anyway
+	} else {
+		rte_eth_macaddr_get(p.id, &a);
+		if (rte_is_zero_ether_addr(&a)) {
+			rte_eth_random_addr(a.addr_bytes);
+			(void)rte_eth_dev_default_mac_addr_set(p.id, &a);
+		}
+	}
+	std::memcpy(p.addr.data(), a.addr_bytes, 6);
+	rc = rte_eth_dev_start(p.id);
+	if (rc != 0)
+		return "port " + p.name + ": start failed: " + rte_strerror(-rc);
+	(void)rte_eth_promiscuous_enable(p.id);
+	return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// The run
+
+enum class call_phase : uint8_t { pending, dialing, up, failed, down };
+
+struct call {
+	uint32_t tunnel_index = 0; // 0-based over all tunnels
+	uint32_t in_tunnel = 0;
+	uint32_t lac = 0;          // index of the LAC address / call manager
+	call_phase phase = call_phase::pending;
+	tunnel_id_v2 tid{};
+	session_id_v2 sid{};
+	uint64_t dialled_ns = 0;
+	double setup_ms = 0;
+	uint32_t address = 0;       // IPCP address, host order
+	uint16_t peer_tunnel = 0, peer_session = 0;
+	bool dropped_after_up = false;
+};
+
+uint64_t call_key(uint32_t lac, tunnel_id_v2 t, session_id_v2 s) {
+	return uint64_t(lac) << 32 | uint32_t(t.value) << 16 | s.value;
+}
+
+class generator {
+public:
+	generator(const gen_options &o, const std::atomic<bool> &stop) : o_(o), c_(o.cfg), stop_(stop) {}
+	~generator() { shutdown(); }
+
+	int run(const std::string &argv0) {
+		if (!init_eal(argv0))
+			return exit_runtime;
+		if (o_.bench)
+			return bench();
+		if (!resolve_neighbours())
+			return exit_runtime;
+		make_call_managers();
+		setup_phase();
+		run_result rr;
+		nlohmann::ordered_json extra;
+		traffic_phase(rr);
+		if (c_.sessions.flap_cycles && !stop_.load())
+			flap_phase();
+		// The report comes before the hold (tools/lab.sh --keep shows it while the sessions
+		// stay up); the teardown's figures follow it and go into the JSON file.
+		const int rc = print_report(rr);
+		if (c_.sessions.hold_ms && !stop_.load()) {
+			std::fprintf(stderr, "l2tpx-gen: holding the sessions; SIGINT or SIGTERM tears them down\n");
+			hold(c_.sessions.hold_ms, "hold");
+		}
+		teardown_phase();
+		std::printf("teardown: %u of %u tunnels closed cleanly (StopCCN acknowledged)\n", tunnels_closed_clean_,
+		            tunnels_opened_);
+		std::fflush(stdout);
+		if (!o_.json_path.empty()) {
+			json_["setup"]["tunnels_closed_clean"] = tunnels_closed_clean_;
+			std::ofstream f(o_.json_path);
+			f << json_.dump(2) << "\n";
+			if (!f)
+				std::fprintf(stderr, "l2tpx-gen: cannot write %s\n", o_.json_path.c_str());
+		}
+		return rc;
+	}
+
+private:
+	// ---------------------------------------------------------------- EAL, ports, workers
+	bool init_eal(const std::string &argv0) {
+		std::vector<std::string> args = build_eal_args(o_, argv0);
+		std::vector<char *> argv;
+		for (auto &a : args)
+			argv.push_back(a.data());
+		argv.push_back(nullptr);
+		if (rte_eal_init(int(args.size()), argv.data()) < 0) {
+			std::fprintf(stderr, "l2tpx-gen: EAL init failed: %s\n", rte_strerror(rte_errno));
+			return false;
+		}
+		eal_up_ = true;
+		hz_ = rte_get_tsc_hz();
+		unsigned lc;
+		std::vector<unsigned> lcores;
+		RTE_LCORE_FOREACH_WORKER(lc) lcores.push_back(lc);
+		if (lcores.empty()) {
+			std::fprintf(stderr, "l2tpx-gen: needs a worker lcore besides the main one (e.g. -- -l 0,1)\n");
+			return false;
+		}
+		const uint16_t data_room = uint16_t(RTE_PKTMBUF_HEADROOM + std::max<uint32_t>(2048, c_.access.mtu + 64u));
+		pool_ = rte_pktmbuf_pool_create("gen_pool", 32767, 256, 0, data_room, int(rte_socket_id()));
+		if (!pool_) {
+			std::fprintf(stderr, "l2tpx-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
+			return false;
+		}
+		ctl_rx_ = rte_ring_create("gen_ctl_rx", 4096, int(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		ctl_tx_ = rte_ring_create("gen_ctl_tx", 4096, int(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!ctl_rx_ || !ctl_tx_) {
+			std::fprintf(stderr, "l2tpx-gen: rings: %s\n", rte_strerror(rte_errno));
+			return false;
+		}
+		const uint16_t txqs = uint16_t(lcores.size());
+		if (auto e = setup_port(c_.access.port, c_.access.local_mac, txqs, pool_, access_); !e.empty()) {
+			std::fprintf(stderr, "l2tpx-gen: %s\n", e.c_str());
+			return false;
+		}
+		if (!c_.core.port.empty()) {
+			if (c_.core.port == c_.access.port) {
+				std::fprintf(stderr, "l2tpx-gen: the access and core ports must differ\n");
+				return false;
+			}
+			if (auto e = setup_port(c_.core.port, c_.core.local_mac, txqs, pool_, core_); !e.empty()) {
+				std::fprintf(stderr, "l2tpx-gen: %s\n", e.c_str());
+				return false;
+			}
+		}
+		for (uint32_t i = 0; i < lcores.size(); ++i) {
+			auto w = std::make_unique<worker_ctx>();
+			w->index = i;
+			w->access_port = access_.id;
+			w->core_port = core_.id;
+			w->txq = uint16_t(i);
+			w->rx = i == 0 && !o_.bench;
+			w->ctl_rx = ctl_rx_;
+			w->ctl_tx = ctl_tx_;
+			w->pool = pool_;
+			w->l2tp_port = c_.access.local_port;
+			w->traffic_port = c_.core.udp_port;
+			workers_.push_back(std::move(w));
+		}
+		launched_ = true; // from the first launch on, shutdown() stops and waits for them
+		for (uint32_t i = 0; i < lcores.size(); ++i)
+			if (rte_eal_remote_launch(worker_main, workers_[i].get(), lcores[i]) != 0) {
+				std::fprintf(stderr, "l2tpx-gen: cannot launch a worker on lcore %u\n", lcores[i]);
+				return false;
+			}
+		tty_ = !o_.quiet && ::isatty(2);
+		return true;
+	}
+
+	void shutdown() {
+		if (launched_) {
+			for (auto &w : workers_)
+				w->cmd.store(int(worker_cmd::quit), std::memory_order_release);
+			rte_eal_mp_wait_lcore();
+			launched_ = false;
+		}
+		cms_.clear(); // before the rings their send callbacks use
+		if (!eal_up_)
+			return;
+		for (port_info *p : {&access_, &core_})
+			if (p->id != no_port) {
+				(void)rte_eth_dev_stop(p->id);
+				(void)rte_eth_dev_close(p->id);
+				p->id = no_port;
+			}
+		for (rte_ring *r : {ctl_rx_, ctl_tx_}) {
+			if (!r)
+				continue;
+			void *m;
+			while (rte_ring_dequeue(r, &m) == 0)
+				rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
+			rte_ring_free(r);
+		}
+		ctl_rx_ = ctl_tx_ = nullptr;
+		// Workers' schedulers, templates and recorders are plain heap memory.
+		workers_.clear();
+		if (pool_)
+			rte_mempool_free(pool_);
+		pool_ = nullptr;
+		rte_eal_cleanup();
+		eal_up_ = false;
+	}
+
+	// ---------------------------------------------------------------- control frames
+	void send_frame(uint16_t port, std::span<const uint8_t> f) {
+		rte_mbuf *m = rte_pktmbuf_alloc(pool_);
+		if (!m) {
+			++ctl_tx_dropped_;
+			return;
+		}
+		char *p = rte_pktmbuf_append(m, uint16_t(f.size()));
+		if (!p) {
+			rte_pktmbuf_free(m);
+			++ctl_tx_dropped_;
+			return;
+		}
+		std::memcpy(p, f.data(), f.size());
+		m->port = port;
+		if (rte_ring_enqueue(ctl_tx_, m) != 0) {
+			rte_pktmbuf_free(m);
+			++ctl_tx_dropped_;
+		}
+	}
+
+	void send_arp(uint16_t port, const mac &src, uint16_t op, uint32_t spa, const mac &tha, uint32_t tpa,
+	              const mac &eth_dst) {
+		arp_packet a;
+		a.op = op;
+		a.sha = src;
+		a.spa = spa;
+		a.tha = tha;
+		a.tpa = tpa;
+		uint8_t f[60];
+		if (size_t n = build_arp(f, eth_dst, a))
+			send_frame(port, {f, n});
+	}
+
+	uint32_t access_next_hop() const { return c_.access.gateway.value_or(c_.access.lns); }
+
+	void handle_arp(uint16_t port, const arp_packet &a) {
+		const bool access = port == access_.id;
+		const std::vector<uint32_t> &mine = access ? c_.access.lac_addresses : c_.core.addresses;
+		const uint32_t nh = access ? access_next_hop() : c_.core.next_hop;
+		std::optional<mac> &nh_mac = access ? access_nh_mac_ : core_nh_mac_;
+		const bool is_static = access ? c_.access.lns_mac.has_value() : c_.core.next_hop_mac.has_value();
+		if (a.spa == nh && !is_static)
+			nh_mac = a.sha;
+		if (a.op == 1 && std::find(mine.begin(), mine.end(), a.tpa) != mine.end()) {
+			const mac &me = access ? access_.addr : core_.addr;
+			send_arp(port, me, 2, a.tpa, a.sha, a.spa, a.sha);
+		}
+	}
+
+	// Drains the control ring: ARP and L2TP control to the call managers.
+	uint32_t drain_control() {
+		std::array<rte_mbuf *, 64> m;
+		const unsigned n = rte_ring_dequeue_burst(ctl_rx_, reinterpret_cast<void **>(m.data()), 64, nullptr);
+		for (unsigned i = 0; i < n; ++i) {
+			const std::span<const uint8_t> f(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]));
+			const uint16_t port = m[i]->port;
+			if (auto a = parse_arp(f)) {
+				handle_arp(port, *a);
+			} else if (port == access_.id) {
+				const rx_frame r = classify_access(f, c_.access.local_port, c_.core.udp_port);
+				if (r.kind == rx_kind::l2tp_control && r.src_ip == c_.access.lns) {
+					auto it = std::find(c_.access.lac_addresses.begin(), c_.access.lac_addresses.end(), r.dst_ip);
+					if (it != c_.access.lac_addresses.end() && !cms_.empty())
+						cms_[size_t(it - c_.access.lac_addresses.begin())]->receive(
+						    cp::udp_endpoint::v4(cp::ipv4_addr{r.src_ip}, r.src_port), r.l2tp);
+					else
+						++ctl_foreign_;
+				} else {
+					++ctl_foreign_;
+				}
+			}
+			rte_pktmbuf_free(m[i]);
+		}
+		return n;
+	}
+
+	// One main-loop iteration: control frames, timers; sleeps up to wait_us when idle.
+	void pump(uint32_t wait_us = 1000) {
+		if (timers_)
+			timers_->advance_to(to_time_point(now_ns()));
+		const uint32_t n = drain_control();
+		if (timers_)
+			timers_->advance_to(to_time_point(now_ns()));
+		if (n == 0 && wait_us)
+			rte_delay_us_sleep(wait_us);
+		progress();
+	}
+
+	bool resolve_neighbours() {
+		if (c_.access.lns_mac)
+			access_nh_mac_ = c_.access.lns_mac;
+		if (c_.core.next_hop_mac)
+			core_nh_mac_ = c_.core.next_hop_mac;
+		const uint64_t start = now_ns();
+		uint64_t last = 0;
+		while (!stop_.load()) {
+			const bool need_core = core_.id != no_port && !core_nh_mac_;
+			if (access_nh_mac_ && !need_core)
+				return true;
+			const uint64_t now = now_ns();
+			if (now - start > 10'000'000'000ull)
+				break;
+			if (now - last > 500'000'000ull) {
+				last = now;
+				if (!access_nh_mac_)
+					send_arp(access_.id, access_.addr, 1, c_.access.lac_addresses[0], mac{}, access_next_hop(),
+					         broadcast_mac);
+				if (need_core)
+					send_arp(core_.id, core_.addr, 1, c_.core.addresses[0], mac{}, c_.core.next_hop, broadcast_mac);
+			}
+			pump(1000);
+		}
+		if (!access_nh_mac_)
+			std::fprintf(stderr, "l2tpx-gen: no ARP reply from %s on the access port (set access.lns_mac)\n",
+			             format_ipv4(access_next_hop()).c_str());
+		if (core_.id != no_port && !core_nh_mac_)
+			std::fprintf(stderr, "l2tpx-gen: no ARP reply from %s on the core port (set core.next_hop_mac)\n",
+			             format_ipv4(c_.core.next_hop).c_str());
+		return false;
+	}
+
+	// ---------------------------------------------------------------- sessions
+	void make_call_managers() {
+		const sessions_config &s = c_.sessions;
+		timers_ = std::make_unique<cp::timer_service>(to_time_point(now_ns()));
+		calls_.resize(s.sessions);
+		for (uint32_t i = 0; i < s.sessions; ++i) {
+			calls_[i].tunnel_index = i / s.sessions_per_tunnel;
+			calls_[i].in_tunnel = i % s.sessions_per_tunnel;
+			calls_[i].lac = calls_[i].tunnel_index % uint32_t(c_.access.lac_addresses.size());
+		}
+		tunnels_.assign(s.tunnels, tunnel_id_v2{});
+		for (uint32_t lac = 0; lac < c_.access.lac_addresses.size(); ++lac) {
+			const uint32_t addr = c_.access.lac_addresses[lac];
+			cp::call_manager::config cfg;
+			cfg.l2tp.local_role = cp::role::lac;
+			cfg.l2tp.local = cp::udp_endpoint::v4(cp::ipv4_addr{addr}, c_.access.local_port);
+			cfg.l2tp.tunnel.host_name = s.host_name;
+			cfg.l2tp.tunnel.secrets.default_secret = s.tunnel_secret;
+			cfg.l2tp.tunnel.hide_avps = s.hide_avps;
+			cfg.l2tp.tunnel.max_sessions = uint16_t(std::min<uint32_t>(s.sessions_per_tunnel + 64, 65535));
+			cfg.l2tp.limits.max_tunnels = s.tunnels + 16;
+			cfg.l2tp.limits.max_tunnels_per_peer = s.tunnels + 16;
+			cfg.ppp.enable_ipv6cp = s.enable_ipv6cp;
+			cfg.ppp.lcp.accept_pap = s.auth != ppp_auth::chap;
+			cfg.ppp.lcp.accept_chap = s.auth != ppp_auth::pap;
+			base_ppp_ = cfg.ppp;
+			cfg.ppp_for_call = [this, lac](const cp::session &ss) {
+				cp::ppp::ppp_link_config pc = base_ppp_;
+				auto it = index_.find(call_key(lac, ss.owner().local_id(), ss.local_id()));
+				if (it != index_.end()) {
+					const call &c = calls_[it->second];
+					const uint32_t n = it->second + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
+					pc.auth.user = expand_credentials(c_.sessions.user, n, t, sn);
+					pc.auth.secret = expand_credentials(c_.sessions.password, n, t, sn);
+				}
+				return pc;
+			};
+			auto cm = std::make_unique<cp::call_manager>(
+			    *timers_, rng_, cfg, nullptr, nullptr, dp_, [this, addr](const cp::udp_endpoint &to, std::span<const uint8_t> d) {
+				    udp_addrs a;
+				    a.dst_mac = access_nh_mac_.value_or(broadcast_mac);
+				    a.src_mac = access_.addr;
+				    a.src_ip = addr;
+				    a.dst_ip = to.ipv4().value;
+				    a.src_port = c_.access.local_port;
+				    a.dst_port = to.port;
+				    std::array<uint8_t, 2048> f;
+				    if (size_t n = build_udp_frame(f, a, ip_id_++, d))
+					    send_frame(access_.id, {f.data(), n});
+				    else
+					    ++ctl_tx_dropped_;
+			    });
+			cm->on_network_up = [this, lac](cp::session &ss, cp::ppp::ppp_link &l) {
+				auto it = index_.find(call_key(lac, ss.owner().local_id(), ss.local_id()));
+				if (it == index_.end())
+					return;
+				call &c = calls_[it->second];
+				if (c.phase != call_phase::dialing)
+					return;
+				c.phase = call_phase::up;
+				c.address = l.local_ipv4().value;
+				c.peer_tunnel = ss.owner().peer_id().value;
+				c.peer_session = ss.peer_id().value;
+				const uint64_t now = now_ns();
+				c.setup_ms = double(now - c.dialled_ns) / 1e6;
+				last_up_ns_ = now;
+				--outstanding_;
+				++up_count_;
+				++ups_since_tick_;
+			};
+			cm->on_link_finished = [this, lac](cp::session_key k, cp::ppp::down_reason why) {
+				auto it = index_.find(call_key(lac, k.first, k.second));
+				if (it == index_.end())
+					return;
+				call &c = calls_[it->second];
+				if (c.phase == call_phase::up) {
+					c.phase = call_phase::down;
+					--up_count_;
+					++downs_since_tick_;
+					if (!tearing_down_ && !flapping_)
+						c.dropped_after_up = true;
+				} else if (c.phase == call_phase::dialing && why != cp::ppp::down_reason::lower_down) {
+					fail(it->second, "PPP " + std::string(cp::ppp::to_string(why)));
+				}
+			};
+			cms_.push_back(std::move(cm));
+		}
+	}
+
+	void fail(uint32_t i, const std::string &why) {
+		call &c = calls_[i];
+		if (c.phase == call_phase::dialing)
+			--outstanding_;
+		c.phase = call_phase::failed;
+		failures_[why]++;
+		++failed_count_;
+	}
+
+	cp::tunnel *usable_tunnel(uint32_t t, uint32_t lac) {
+		if (!tunnels_[t])
+			return nullptr;
+		cp::tunnel *tp = cms_[lac]->l2tp().find_tunnel(tunnels_[t]);
+		if (!tp)
+			return nullptr;
+		const auto st = tp->state();
+		if (st == cp::tunnel_state::closing || st == cp::tunnel_state::closed || st == cp::tunnel_state::dead)
+			return nullptr;
+		return tp;
+	}
+
+	void dial(uint32_t i) {
+		call &c = calls_[i];
+		c.dialled_ns = now_ns();
+		if (first_dial_ns_ == 0)
+			first_dial_ns_ = c.dialled_ns;
+		cp::call_manager &cm = *cms_[c.lac];
+		cp::tunnel *tp = usable_tunnel(c.tunnel_index, c.lac);
+		c.phase = call_phase::dialing;
+		++outstanding_;
+		if (!tp) {
+			auto r = cm.l2tp().open_tunnel(cp::udp_endpoint::v4(cp::ipv4_addr{c_.access.lns}, c_.access.lns_port));
+			if (!r) {
+				fail(i, r.error() == cp::open_error::over_limit ? "open tunnel: over limit" : "open tunnel: no IDs");
+				return;
+			}
+			tp = *r;
+			tunnels_[c.tunnel_index] = tp->local_id();
+			++tunnels_opened_;
+		}
+		cp::call_params p;
+		p.calling_number = std::to_string(i + 1);
+		p.call_serial = i + 1;
+		auto s = tp->place_call(std::move(p));
+		if (!s) {
+			fail(i, "place call: " + std::string(cp::to_string(s.error())));
+			return;
+		}
+		c.tid = tp->local_id();
+		c.sid = (*s)->local_id();
+		index_[call_key(c.lac, c.tid, c.sid)] = i;
+	}
+
+	void check_dialing() {
+		for (uint32_t i = 0; i < calls_.size(); ++i) {
+			call &c = calls_[i];
+			if (c.phase != call_phase::dialing)
+				continue;
+			cp::tunnel *tp = cms_[c.lac]->l2tp().find_tunnel(c.tid);
+			if (!tp) {
+				fail(i, "tunnel gone");
+				continue;
+			}
+			const auto ts = tp->state();
+			if (ts == cp::tunnel_state::closing || ts == cp::tunnel_state::closed || ts == cp::tunnel_state::dead) {
+				fail(i, cause_text("tunnel down: StopCCN", tp->cause()));
+				continue;
+			}
+			cp::session *s = tp->find_session(c.sid);
+			if (!s)
+				fail(i, "call cleared");
+			else if (s->state() == cp::session_state::closed)
+				fail(i, cause_text("call cleared: CDN", s->cause()));
+		}
+	}
+
+	// Dials every call in `which` (pending ones) under the rate and the outstanding cap.
+	void dial_all(const char *phase_name) {
+		phase_ = phase_name;
+		const uint64_t start = now_ns();
+		const uint64_t deadline = start + c_.sessions.setup_timeout_ms * 1'000'000ull;
+		std::vector<uint32_t> todo;
+		for (uint32_t i = 0; i < calls_.size(); ++i)
+			if (calls_[i].phase == call_phase::pending)
+				todo.push_back(i);
+		size_t next = 0;
+		uint64_t last_check = 0;
+		while (!stop_.load()) {
+			const uint64_t now = now_ns();
+			const uint64_t allowed = 1 + uint64_t(seconds(start, now) * c_.sessions.setup_rate);
+			while (next < todo.size() && outstanding_ < c_.sessions.max_outstanding && next < allowed)
+				dial(todo[next++]);
+			if (now - last_check > 20'000'000) {
+				check_dialing();
+				last_check = now;
+			}
+			if (next == todo.size() && outstanding_ == 0)
+				break;
+			if (now >= deadline) {
+				for (uint32_t i : todo)
+					if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
+						fail(i, "setup timeout");
+				break;
+			}
+			pump(next < todo.size() && outstanding_ < c_.sessions.max_outstanding ? 100 : 1000);
+		}
+		if (stop_.load()) {
+			interrupted_ = true;
+			for (uint32_t i : todo)
+				if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
+					fail(i, "interrupted");
+		}
+	}
+
+	void setup_phase() {
+		dial_all("setup");
+		setup_s_ = seconds(first_dial_ns_, last_up_ns_);
+		end_progress();
+		std::fprintf(stderr, "l2tpx-gen: setup: %u of %zu sessions up in %.3f s (%.0f/s), %u failed, %u tunnels\n",
+		             up_count_, calls_.size(), setup_s_, setup_s_ > 0 ? up_count_ / setup_s_ : 0.0, failed_count_,
+		             tunnels_opened_);
+	}
+
+	// ---------------------------------------------------------------- traffic
+	bool prepare_traffic(const std::vector<uint32_t> &up, run_result &rr) {
+		const traffic_config &tc = c_.run.traffic;
+		auto plan = plan_streams(tc, uint32_t(up.size()));
+		if (!plan) {
+			std::fprintf(stderr, "l2tpx-gen: traffic plan: %s\n", to_string(plan.error()));
+			return false;
+		}
+		plan_ = std::make_unique<stream_plan>(std::move(*plan));
+		std::vector<stream_info> infos = plan_->streams;
+		for (auto &s : infos)
+			s.session = up[s.session]; // report the call number, not the index among those up
+		rr.set_streams(std::move(infos));
+		const bool up_dir = tc.direction != traffic_direction::down, down_dir = tc.direction != traffic_direction::up;
+		const uint32_t W = uint32_t(workers_.size());
+		std::vector<tx_template> ups(up.size()), downs(up.size());
+		for (size_t k = 0; k < up.size(); ++k) {
+			const call &c = calls_[up[k]];
+			upstream_params u;
+			u.lns_mac = access_nh_mac_.value_or(broadcast_mac);
+			u.lac_mac = access_.addr;
+			u.lac_ip = c_.access.lac_addresses[c.lac];
+			u.lns_ip = c_.access.lns;
+			u.lac_port = c_.access.local_port;
+			u.lns_port = c_.access.lns_port;
+			u.tunnel = c.peer_tunnel;
+			u.session = c.peer_session;
+			u.data_sequence = c_.sessions.data_sequence;
+			u.subscriber_ip = c.address;
+			u.core_ip = c_.core.addresses.empty() ? 0 : c_.core.addresses[0];
+			u.traffic_port = c_.core.udp_port;
+			ups[k] = build_upstream_template(u);
+			downstream_params d;
+			d.next_hop_mac = core_nh_mac_.value_or(broadcast_mac);
+			d.core_mac = core_.addr;
+			d.core_ip = u.core_ip;
+			d.subscriber_ip = c.address;
+			d.traffic_port = c_.core.udp_port;
+			downs[k] = build_downstream_template(d);
+		}
+		const std::vector<uint8_t> groups = plan_->groups();
+		for (uint32_t w = 0; w < W; ++w) {
+			worker_ctx &x = *workers_[w];
+			scheduler_options so;
+			so.hz = hz_;
+			so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
+			x.sched = std::make_unique<scheduler>(so);
+			if (up_dir)
+				assign_streams(*x.sched, *plan_, direction::up, w, W,
+				               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
+			if (down_dir && core_.id != no_port)
+				assign_streams(*x.sched, *plan_, direction::down, w, W, ethernet_wire_overhead);
+			x.up = ups;
+			x.down = downs;
+			x.plan = plan_.get();
+			x.sent.assign(plan_->streams.size(), 0);
+			x.duration_ticks = tc.duration_ms * hz_ / 1000;
+			if (x.rx)
+				x.recorder = std::make_unique<rx_recorder>(plan_->streams.size(), hz_, groups);
+		}
+		return true;
+	}
+
+	void traffic_phase(run_result &rr) {
+		const traffic_config &tc = c_.run.traffic;
+		rr.duration_s = double(tc.duration_ms) / 1000.0;
+		rr.sessions_requested = uint32_t(calls_.size());
+		std::vector<uint32_t> up;
+		for (uint32_t i = 0; i < calls_.size(); ++i)
+			if (calls_[i].phase == call_phase::up && calls_[i].address)
+				up.push_back(i);
+		rr.sessions_up = uint32_t(up.size());
+		if (up.empty() || stop_.load() || tc.duration_ms == 0 || !prepare_traffic(up, rr))
+			return;
+		traffic_ran_ = true;
+		std::fprintf(stderr, "l2tpx-gen: traffic: %zu streams over %zu sessions for %.3f s (%s)\n",
+		             plan_->streams.size(), up.size(), rr.duration_s, to_string(tc.direction));
+		phase_ = "traffic";
+		snapshot_reset();
+		const uint64_t t0 = now_ns();
+		for (auto &w : workers_)
+			w->cmd.store(int(worker_cmd::traffic), std::memory_order_release);
+		auto all = [&](worker_state s) {
+			for (auto &w : workers_)
+				if (w->state.load(std::memory_order_acquire) < int(s))
+					return false;
+			return true;
+		};
+		// The schedulers end on their own after the duration; a stop ends the wait early.
+		while (!all(worker_state::tx_done) && !stop_.load())
+			pump(1000);
+		traffic_s_ = seconds(t0, now_ns());
+		phase_ = "drain";
+		const uint64_t drain_end = now_ns() + tc.drain_ms * 1'000'000ull;
+		while (now_ns() < drain_end && !stop_.load())
+			pump(1000);
+		for (auto &w : workers_)
+			w->cmd.store(int(worker_cmd::stop_measuring), std::memory_order_release);
+		while (!all(worker_state::stopped))
+			pump(100);
+		end_progress();
+		interrupted_ = interrupted_ || stop_.load();
+		for (auto &w : workers_) {
+			for (size_t s = 0; s < w->sent.size(); ++s)
+				rr.sent[s] += w->sent[s];
+			if (w->recorder)
+				rr.add_rx(*w->recorder);
+			rr.tx_lag_resets += w->sched->counters().lag_resets;
+		}
+	}
+
+	void hold(uint64_t ms, const char *what) {
+		phase_ = what;
+		const uint64_t end = now_ns() + ms * 1'000'000ull;
+		while (now_ns() < end && !stop_.load())
+			pump(1000);
+		end_progress();
+	}
+
+	// Flap: every session that is up is brought down (LCP Terminate + CDN) and dialled again.
+	void flap_phase() {
+		flapping_ = true;
+		for (uint32_t cycle = 0; cycle < c_.sessions.flap_cycles && !stop_.load(); ++cycle) {
+			phase_ = "flap down";
+			uint32_t downs = 0;
+			for (uint32_t i = 0; i < calls_.size(); ++i) {
+				call &c = calls_[i];
+				if (c.phase != call_phase::up)
+					continue;
+				if (cms_[c.lac]->disconnect(c.tid, c.sid))
+					++downs;
+			}
+			const uint64_t wait_end = now_ns() + 10'000'000'000ull;
+			while (up_count_ > 0 && now_ns() < wait_end && !stop_.load())
+				pump(1000);
+			hold(c_.sessions.flap_down_ms, "flap down");
+			const uint32_t failed_before = failed_count_;
+			for (call &c : calls_)
+				if (c.phase == call_phase::down || c.phase == call_phase::up) {
+					if (c.phase == call_phase::up) // did not go down in time
+						continue;
+					c.phase = call_phase::pending;
+				}
+			first_dial_ns_ = last_up_ns_ = 0;
+			dial_all("flap up");
+			const double s = seconds(first_dial_ns_, last_up_ns_);
+			end_progress();
+			std::fprintf(stderr, "l2tpx-gen: flap %u: %u down, %u up again in %.3f s, %u failed\n", cycle + 1, downs,
+			             up_count_, s, failed_count_ - failed_before);
+			flap_cycles_done_ = cycle + 1;
+			flap_setups_ += up_count_;
+			flap_setup_s_ += s;
+		}
+		flapping_ = false;
+	}
+
+	void teardown_phase() {
+		tearing_down_ = true;
+		phase_ = "teardown";
+		std::vector<std::pair<uint32_t, tunnel_id_v2>> open;
+		for (uint32_t lac = 0; lac < cms_.size(); ++lac)
+			cms_[lac]->l2tp().for_each_tunnel([&](cp::tunnel &t) { open.emplace_back(lac, t.local_id()); });
+		for (auto &[lac, id] : open)
+			cms_[lac]->l2tp().clear_tunnel(id);
+		const uint64_t deadline = now_ns() + 10'000'000'000ull;
+		auto closing = [&] {
+			size_t n = 0;
+			for (auto &[lac, id] : open)
+				if (cp::tunnel *t = cms_[lac]->l2tp().find_tunnel(id); t && t->state() == cp::tunnel_state::closing)
+					++n;
+			return n;
+		};
+		while (closing() > 0 && now_ns() < deadline)
+			pump(1000);
+		tunnels_closed_clean_ = uint32_t(open.size() - closing());
+		end_progress();
+	}
+
+	// ---------------------------------------------------------------- progress and report
+	struct snapshot {
+		uint64_t tx = 0, tx_bytes = 0, rx = 0, rx_bytes = 0;
+	};
+	snapshot totals() const {
+		snapshot s;
+		for (auto &w : workers_) {
+			s.tx += w->counters.tx_packets.load(std::memory_order_relaxed);
+			s.tx_bytes += w->counters.tx_bytes.load(std::memory_order_relaxed);
+			s.rx += w->counters.rx_measured.load(std::memory_order_relaxed);
+			s.rx_bytes += w->counters.rx_bytes.load(std::memory_order_relaxed);
+		}
+		return s;
+	}
+	void snapshot_reset() {
+		last_snap_ = totals();
+		last_tick_ns_ = now_ns();
+	}
+
+	void progress() {
+		const uint64_t now = now_ns();
+		if (last_tick_ns_ == 0) {
+			last_tick_ns_ = now;
+			last_snap_ = totals();
+			return;
+		}
+		if (now - last_tick_ns_ < 1'000'000'000ull)
+			return;
+		const double dt = seconds(last_tick_ns_, now);
+		const snapshot s = totals();
+		if (tty_) {
+			const double txp = double(s.tx - last_snap_.tx) / dt, rxp = double(s.rx - last_snap_.rx) / dt;
+			const double txb = double(s.tx_bytes - last_snap_.tx_bytes) * 8 / dt,
+			             rxb = double(s.rx_bytes - last_snap_.rx_bytes) * 8 / dt;
+			const double loss = s.tx ? 100.0 * (double(s.tx) - double(std::min(s.rx, s.tx))) / double(s.tx) : 0.0;
+			if (o_.bench)
+				std::fprintf(stderr, "\r\x1b[K%-9s TX %.3f Mpps %.3f Gbps", phase_, txp / 1e6, txb / 1e9);
+			else
+				std::fprintf(stderr,
+				             "\r\x1b[K%-9s sessions %u up (+%.0f/s -%.0f/s) %u failed %u in setup | TX %.3f Mpps %.3f "
+				             "Gbps | RX %.3f Mpps %.3f Gbps | loss %.3f%%",
+				             phase_, up_count_, ups_since_tick_ / dt, downs_since_tick_ / dt, failed_count_,
+				             outstanding_, txp / 1e6, txb / 1e9, rxp / 1e6, rxb / 1e9, loss);
+			progress_shown_ = true;
+		}
+		ups_since_tick_ = downs_since_tick_ = 0;
+		last_snap_ = s;
+		last_tick_ns_ = now;
+	}
+	void end_progress() {
+		if (progress_shown_)
+			std::fputs("\n", stderr);
+		progress_shown_ = false;
+	}
+
+	int print_report(run_result &rr) {
+		thresholds th = c_.run.limits;
+		report_ = build_report(rr, th, c_.run.traffic.report_top);
+		std::string table = traffic_ran_ ? format_table(rr, report_) : std::string();
+		bool pass = report_.pass;
+		std::vector<std::string> extra_reasons;
+		if (rr.sessions_up == 0) {
+			extra_reasons.push_back("no session came up");
+			pass = false;
+		}
+		if (interrupted_) {
+			extra_reasons.push_back("interrupted");
+			pass = false;
+		}
+		// Sessions and setup.
+		std::printf("sessions: %u requested, %u up, %u failed; setup %.3f s (%.1f/s); %u tunnels\n",
+		            rr.sessions_requested, rr.sessions_up, failed_count_, setup_s_,
+		            setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0, tunnels_opened_);
+		if (!failures_.empty()) {
+			std::printf("setup failures by reason:\n");
+			for (auto &[why, n] : failures_)
+				std::printf("  %6u  %s\n", n, why.c_str());
+		}
+		uint32_t dropped = 0;
+		for (const call &c : calls_)
+			dropped += c.dropped_after_up;
+		if (dropped)
+			std::printf("sessions dropped by the LNS while up: %u\n", dropped);
+		if (flap_cycles_done_)
+			std::printf("flap: %u cycles, %" PRIu64 " setups in %.3f s (%.1f/s)\n", flap_cycles_done_, flap_setups_,
+			            flap_setup_s_, flap_setup_s_ > 0 ? double(flap_setups_) / flap_setup_s_ : 0.0);
+		const snapshot s = totals();
+		uint64_t tx_failed = 0, alloc_failed = 0, rx_other = 0, ring_full = 0;
+		for (auto &w : workers_) {
+			tx_failed += w->counters.tx_failed.load();
+			alloc_failed += w->counters.alloc_failed.load();
+			rx_other += w->counters.rx_other.load();
+			ring_full += w->counters.ctl_ring_full.load();
+		}
+		if (traffic_ran_) {
+			std::printf("traffic: %.3f s, TX %" PRIu64 " frames (%" PRIu64 " bytes), NIC refused %" PRIu64
+			            ", mbufs short %" PRIu64 "; RX not traffic %" PRIu64 "\n\n",
+			            traffic_s_, s.tx, s.tx_bytes, tx_failed, alloc_failed, rx_other);
+			std::fputs(table.c_str(), stdout);
+		} else {
+			std::printf("traffic: not run\n");
+		}
+		for (auto &r : extra_reasons)
+			std::printf("  - %s\n", r.c_str());
+		if (!traffic_ran_ || !extra_reasons.empty())
+			std::printf("result: %s\n", pass ? "PASS" : "FAIL");
+		std::fflush(stdout);
+		if (!o_.json_path.empty()) {
+			nlohmann::ordered_json j = to_json(rr, report_, th, o_.all_streams);
+			nlohmann::ordered_json setup;
+			setup["tunnels_opened"] = tunnels_opened_;
+			setup["tunnels_closed_clean"] = tunnels_closed_clean_;
+			setup["failed"] = failed_count_;
+			setup["setup_s"] = setup_s_;
+			setup["setups_per_s"] = setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0;
+			setup["dropped_after_up"] = dropped;
+			nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+			for (auto &[why, n] : failures_)
+				reasons[why] = n;
+			setup["failures"] = reasons;
+			if (flap_cycles_done_) {
+				setup["flap_cycles"] = flap_cycles_done_;
+				setup["flap_setups"] = flap_setups_;
+				setup["flap_setup_s"] = flap_setup_s_;
+			}
+			j["setup"] = setup;
+			j["ports"] = {{"tx_frames", s.tx},         {"tx_bytes", s.tx_bytes},         {"tx_refused", tx_failed},
+			              {"tx_no_mbuf", alloc_failed}, {"rx_measured", s.rx},            {"rx_not_traffic", rx_other},
+			              {"control_ring_full", ring_full}, {"control_tx_dropped", ctl_tx_dropped_},
+			              {"control_foreign", ctl_foreign_}};
+			j["result"]["pass"] = pass;
+			for (auto &r : extra_reasons)
+				j["result"]["reasons"].push_back(r);
+			json_ = std::move(j); // written after the teardown
+		}
+		return pass ? exit_pass : exit_fail;
+	}
+
+	// ---------------------------------------------------------------- bench
+	// TX only through the access port (net_null): fake sessions, upstream templates, the
+	// same scheduler and fill path as a run; reports frames per second per worker.
+	int bench() {
+		const uint32_t n = o_.bench_sessions;
+		run_result rr;
+		traffic_config tc = c_.run.traffic;
+		tc.direction = traffic_direction::up;
+		auto plan = plan_streams(tc, n);
+		if (!plan) {
+			std::fprintf(stderr, "l2tpx-gen: traffic plan: %s\n", to_string(plan.error()));
+			return exit_usage;
+		}
+		plan_ = std::make_unique<stream_plan>(std::move(*plan));
+		std::vector<tx_template> ups(n);
+		for (uint32_t k = 0; k < n; ++k) {
+			upstream_params u;
+			u.lns_mac = *c_.access.lns_mac;
+			u.lac_mac = access_.addr;
+			u.lac_ip = c_.access.lac_addresses[0];
+			u.lns_ip = c_.access.lns;
+			u.tunnel = uint16_t(1 + k / 1000);
+			u.session = uint16_t(1 + k % 1000);
+			u.data_sequence = c_.sessions.data_sequence;
+			u.subscriber_ip = 0x64400000u + 10 + k;
+			u.core_ip = c_.core.addresses[0];
+			u.traffic_port = c_.core.udp_port;
+			ups[k] = build_upstream_template(u);
+		}
+		const uint32_t W = uint32_t(workers_.size());
+		for (uint32_t w = 0; w < W; ++w) {
+			worker_ctx &x = *workers_[w];
+			scheduler_options so;
+			so.hz = hz_;
+			so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
+			x.sched = std::make_unique<scheduler>(so);
+			assign_streams(*x.sched, *plan_, direction::up, w, W,
+			               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
+			x.up = ups;
+			x.plan = plan_.get();
+			x.sent.assign(plan_->streams.size(), 0);
+			x.duration_ticks = tc.duration_ms * hz_ / 1000;
+		}
+		phase_ = "bench";
+		const uint64_t t0 = now_ns();
+		for (auto &w : workers_)
+			w->cmd.store(int(worker_cmd::traffic), std::memory_order_release);
+		auto done = [&] {
+			for (auto &w : workers_)
+				if (w->state.load(std::memory_order_acquire) < int(worker_state::tx_done))
+					return false;
+			return true;
+		};
+		while (!done() && !stop_.load())
+			pump(1000);
+		const double secs = seconds(t0, now_ns());
+		end_progress();
+		for (auto &w : workers_)
+			w->cmd.store(int(worker_cmd::stop_measuring), std::memory_order_release);
+		const std::vector<uint16_t> pattern = plan_->pattern;
+		double mean = 0;
+		for (uint16_t p : pattern)
+			mean += p;
+		mean /= double(pattern.size());
+		std::printf("l2tpx-gen bench: %u sessions, %u worker(s), inner frames mean %.1f B (+%u B L2TP/PPP/UDP/IP), "
+		            "%.3f s\n",
+		            n, W, mean, upstream_overhead(c_.sessions.data_sequence), secs);
+		std::printf("%-8s %14s %10s %10s %12s %10s\n", "worker", "frames", "Mpps", "Gbps(L1)", "lag resets", "no mbuf");
+		nlohmann::ordered_json j;
+		j["schema"] = "l2tpx-gen-bench/1";
+		j["sessions"] = n;
+		j["workers"] = W;
+		j["mean_inner_frame"] = mean;
+		j["data_sequence"] = c_.sessions.data_sequence;
+		j["seconds"] = secs;
+		uint64_t total = 0, total_bytes = 0;
+		for (auto &w : workers_) {
+			const uint64_t f = w->counters.tx_packets.load(), b = w->counters.tx_bytes.load();
+			total += f;
+			total_bytes += b;
+			const double l1 = (double(b) + double(f) * 24) * 8 / secs / 1e9; // + FCS, preamble, IFG
+			std::printf("%-8u %14" PRIu64 " %10.3f %10.3f %12" PRIu64 " %10" PRIu64 "\n", w->index, f,
+			            double(f) / secs / 1e6, l1, w->sched->counters().lag_resets, w->counters.alloc_failed.load());
+			j["per_worker_mpps"].push_back(double(f) / secs / 1e6);
+		}
+		const double l1 = (double(total_bytes) + double(total) * 24) * 8 / secs / 1e9;
+		std::printf("%-8s %14" PRIu64 " %10.3f %10.3f\n", "total", total, double(total) / secs / 1e6, l1);
+		j["frames"] = total;
+		j["mpps"] = double(total) / secs / 1e6;
+		j["gbps_l1"] = l1;
+		std::printf("%s\n", j.dump().c_str());
+		if (!o_.json_path.empty()) {
+			std::ofstream f(o_.json_path);
+			f << j.dump(2) << "\n";
+		}
+		return total > 0 ? exit_pass : exit_fail;
+	}
+
+	const gen_options &o_;
+	const gen_config &c_;
+	const std::atomic<bool> &stop_;
+	bool eal_up_ = false, launched_ = false, tty_ = false, progress_shown_ = false;
+	uint64_t hz_ = 1;
+	rte_mempool *pool_ = nullptr;
+	rte_ring *ctl_rx_ = nullptr, *ctl_tx_ = nullptr;
+	port_info access_, core_;
+	std::vector<std::unique_ptr<worker_ctx>> workers_;
+	std::optional<mac> access_nh_mac_, core_nh_mac_;
+	uint16_t ip_id_ = 1;
+	uint64_t ctl_tx_dropped_ = 0, ctl_foreign_ = 0;
+
+	std::unique_ptr<cp::timer_service> timers_;
+	cp::system_random rng_;
+	cp::null_dataplane dp_;
+	cp::ppp::ppp_link_config base_ppp_;
+	std::vector<std::unique_ptr<cp::call_manager>> cms_;
+	std::vector<call> calls_;
+	std::vector<tunnel_id_v2> tunnels_;
+	std::unordered_map<uint64_t, uint32_t> index_;
+	std::map<std::string, uint32_t> failures_;
+	uint32_t outstanding_ = 0, up_count_ = 0, failed_count_ = 0, tunnels_opened_ = 0, tunnels_closed_clean_ = 0;
+	uint32_t ups_since_tick_ = 0, downs_since_tick_ = 0;
+	uint64_t first_dial_ns_ = 0, last_up_ns_ = 0;
+	double setup_s_ = 0, traffic_s_ = 0;
+	bool tearing_down_ = false, flapping_ = false, interrupted_ = false, traffic_ran_ = false;
+	uint32_t flap_cycles_done_ = 0;
+	uint64_t flap_setups_ = 0;
+	double flap_setup_s_ = 0;
+	const char *phase_ = "start";
+	uint64_t last_tick_ns_ = 0;
+	snapshot last_snap_;
+	std::unique_ptr<stream_plan> plan_;
+	gen::report report_;
+	nlohmann::ordered_json json_;
+};
+
+} // namespace
+
+int run_generator(const gen_options &o, const std::string &argv0, const std::atomic<bool> &stop) {
+	generator g(o, stop);
+	return g.run(argv0);
+}
+
+} // namespace l2tpx::gen::dpdk
