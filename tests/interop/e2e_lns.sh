@@ -168,7 +168,7 @@ name = "core0"
 devargs = "net_af_packet1,iface=$E2E_IF_CORE_DP"
 role = "core"
 addresses = ["$CORE_DP_IP/24"]
-gateway = "$CORE_HOST_IP"     # the dataplane routes subscriber traffic by routes only (no connected routes)
+gateway = "$CORE_HOST_IP"     # default route; the /24 above is also a connected route
 EOF2
 cat >>"$PEERS_TMP/lns.toml" <<EOF2
 
