@@ -17,6 +17,12 @@ uint16_t ipv4_header_checksum(const uint8_t *h) noexcept {
 namespace {
 
 void put_mac(uint8_t *p, const mac &m) noexcept { std::memcpy(p, m.data(), 6); }
+// An Ethernet header: destination, source, type.
+void put_ether(uint8_t *p, const mac &dst, const mac &src, uint16_t type) noexcept {
+	put_mac(p, dst);
+	put_mac(p + 6, src);
+	store_be16(p + 12, type);
+}
 mac get_mac(const uint8_t *p) noexcept {
 	mac m;
 	std::memcpy(m.data(), p, 6);
@@ -105,9 +111,7 @@ size_t build_arp(std::span<uint8_t> out, const mac &eth_dst, const arp_packet &a
 		return 0;
 	uint8_t *p = out.data();
 	std::memset(p, 0, 60);
-	put_mac(p, eth_dst);
-	put_mac(p + 6, a.sha);
-	store_be16(p + 12, ethertype_arp);
+	put_ether(p, eth_dst, a.sha, ethertype_arp);
 	uint8_t *r = p + eth_len;
 	store_be16(r, 1);
 	store_be16(r + 2, ethertype_ipv4);
@@ -126,9 +130,7 @@ size_t build_udp_frame(std::span<uint8_t> out, const udp_addrs &a, uint16_t ip_i
 	if (out.size() < total || payload.size() > 65535 - ipv4_len - udp_len)
 		return 0;
 	uint8_t *p = out.data();
-	put_mac(p, a.dst_mac);
-	put_mac(p + 6, a.src_mac);
-	store_be16(p + 12, ethertype_ipv4);
+	put_ether(p, a.dst_mac, a.src_mac, ethertype_ipv4);
 	uint8_t *ip = p + eth_len;
 	write_ipv4(ip, static_cast<uint16_t>(total - eth_len), ip_id, 17, a.src_ip, a.dst_ip);
 	store_be16(ip + 10, ipv4_header_checksum(ip));
@@ -160,19 +162,25 @@ bool measure_inner(std::span<const uint8_t> ipbuf, uint16_t traffic_port, rx_fra
 	return true;
 }
 
+// The Ethernet header of a received frame: true with `off` at an IPv4 header; an ARP
+// frame is marked as such, anything else is left `other`.
+bool ipv4_frame(std::span<const uint8_t> f, rx_frame &r, size_t &off) noexcept {
+	uint16_t type = 0;
+	if (!ether(f, type, off))
+		return false;
+	if (type == ethertype_arp) {
+		r.kind = rx_kind::arp;
+		return false;
+	}
+	return type == ethertype_ipv4;
+}
+
 } // namespace
 
 rx_frame classify_access(std::span<const uint8_t> f, uint16_t l2tp_port, uint16_t traffic_port) noexcept {
 	rx_frame r;
-	uint16_t type = 0;
 	size_t off = 0;
-	if (!ether(f, type, off))
-		return r;
-	if (type == ethertype_arp) {
-		r.kind = rx_kind::arp;
-		return r;
-	}
-	if (type != ethertype_ipv4)
+	if (!ipv4_frame(f, r, off))
 		return r;
 	uint8_t proto = 0;
 	std::span<const uint8_t> l4 = ipv4_l4(f, off, proto, r.src_ip, r.dst_ip);
@@ -212,17 +220,9 @@ rx_frame classify_access(std::span<const uint8_t> f, uint16_t l2tp_port, uint16_
 
 rx_frame classify_core(std::span<const uint8_t> f, uint16_t traffic_port) noexcept {
 	rx_frame r;
-	uint16_t type = 0;
 	size_t off = 0;
-	if (!ether(f, type, off))
-		return r;
-	if (type == ethertype_arp) {
-		r.kind = rx_kind::arp;
-		return r;
-	}
-	if (type != ethertype_ipv4)
-		return r;
-	measure_inner(f.subspan(off), traffic_port, r);
+	if (ipv4_frame(f, r, off))
+		measure_inner(f.subspan(off), traffic_port, r);
 	return r;
 }
 
@@ -244,9 +244,7 @@ void inner_headers(tx_template &t, uint32_t src, uint32_t dst, uint16_t port) no
 tx_template build_upstream_template(const upstream_params &p) noexcept {
 	tx_template t;
 	uint8_t *b = t.bytes.data();
-	put_mac(b, p.lns_mac);
-	put_mac(b + 6, p.lac_mac);
-	store_be16(b + 12, ethertype_ipv4);
+	put_ether(b, p.lns_mac, p.lac_mac, ethertype_ipv4);
 	t.outer_ip = eth_len;
 	write_ipv4(b + eth_len, 0, 0, 17, p.lac_ip, p.lns_ip);
 	uint8_t *u = b + eth_len + ipv4_len;
@@ -277,9 +275,7 @@ tx_template build_upstream_template(const upstream_params &p) noexcept {
 tx_template build_downstream_template(const downstream_params &p) noexcept {
 	tx_template t;
 	uint8_t *b = t.bytes.data();
-	put_mac(b, p.next_hop_mac);
-	put_mac(b + 6, p.core_mac);
-	store_be16(b + 12, ethertype_ipv4);
+	put_ether(b, p.next_hop_mac, p.core_mac, ethertype_ipv4);
 	t.inner_ip = eth_len;
 	inner_headers(t, p.core_ip, p.subscriber_ip, p.traffic_port);
 	t.inner_ip_sum = header_words(b + t.inner_ip);

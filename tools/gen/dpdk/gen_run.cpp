@@ -19,30 +19,17 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "controlplane/call_manager.hpp"
 #include "tools/gen/dpdk/worker.hpp"
+#include "tools/gen/lac/call_table.hpp"
 #include "tools/gen/traffic/report.hpp"
 
 namespace l2tpx::gen::dpdk {
 
 namespace {
-
-uint64_t now_ns() {
-	return static_cast<uint64_t>(
-	    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-	        .count());
-}
-cp::time_point to_time_point(uint64_t ns) { return cp::time_point{cp::duration{static_cast<int64_t>(ns / 1000000)}}; }
-double seconds(uint64_t from_ns, uint64_t to_ns) { return to_ns > from_ns ? double(to_ns - from_ns) / 1e9 : 0; }
-
-std::string cause_text(const char *what, const cp::disconnect_cause &c) {
-	return std::string(what) + " result " + std::to_string(c.result) + " error " + std::to_string(c.error) +
-	       (c.local ? " (local)" : " (from LNS)");
-}
 
 // ---------------------------------------------------------------------------------------
 // Ports
@@ -122,29 +109,20 @@ std::string setup_port(const std::string &devargs, const std::optional<mac> &wan
 // ---------------------------------------------------------------------------------------
 // The run
 
-enum class call_phase : uint8_t { pending, dialing, up, failed, down };
-
-struct call {
-	uint32_t tunnel_index = 0; // 0-based over all tunnels
-	uint32_t in_tunnel = 0;
-	uint32_t lac = 0;          // index of the LAC address / call manager
-	call_phase phase = call_phase::pending;
-	tunnel_id_v2 tid{};
-	session_id_v2 sid{};
-	uint64_t dialled_ns = 0;
-	double setup_ms = 0;
-	uint32_t address = 0;       // IPCP address, host order
-	uint16_t peer_tunnel = 0, peer_session = 0;
-	bool dropped_after_up = false;
-};
-
-uint64_t call_key(uint32_t lac, tunnel_id_v2 t, session_id_v2 s) {
-	return uint64_t(lac) << 32 | uint32_t(t.value) << 16 | s.value;
+call_layout layout_of(const gen_config &c) {
+	call_layout l;
+	l.sessions = c.sessions.sessions;
+	l.sessions_per_tunnel = c.sessions.sessions_per_tunnel;
+	l.tunnels = c.sessions.tunnels;
+	l.lacs = uint32_t(c.access.lac_addresses.size());
+	l.lns = cp::udp_endpoint::v4(cp::ipv4_addr{c.access.lns}, c.access.lns_port);
+	return l;
 }
 
 class generator {
 public:
-	generator(const gen_options &o, const std::atomic<bool> &stop) : o_(o), c_(o.cfg), stop_(stop) {}
+	generator(const gen_options &o, const std::atomic<bool> &stop)
+	    : o_(o), c_(o.cfg), stop_(stop), calls_(layout_of(o.cfg)) {}
 	~generator() { shutdown(); }
 
 	int run(const std::string &argv0) {
@@ -170,7 +148,7 @@ public:
 		}
 		teardown_phase();
 		std::printf("teardown: %u of %u tunnels closed cleanly (StopCCN acknowledged)\n", tunnels_closed_clean_,
-		            tunnels_opened_);
+		            calls_.tunnels_opened());
 		std::fflush(stdout);
 		if (!o_.json_path.empty()) {
 			json_["setup"]["tunnels_closed_clean"] = tunnels_closed_clean_;
@@ -414,13 +392,7 @@ private:
 	void make_call_managers() {
 		const sessions_config &s = c_.sessions;
 		timers_ = std::make_unique<cp::timer_service>(to_time_point(now_ns()));
-		calls_.resize(s.sessions);
-		for (uint32_t i = 0; i < s.sessions; ++i) {
-			calls_[i].tunnel_index = i / s.sessions_per_tunnel;
-			calls_[i].in_tunnel = i % s.sessions_per_tunnel;
-			calls_[i].lac = calls_[i].tunnel_index % uint32_t(c_.access.lac_addresses.size());
-		}
-		tunnels_.assign(s.tunnels, tunnel_id_v2{});
+		calls_.on_fail([this](uint32_t, const std::string &why) { failures_[why]++; });
 		for (uint32_t lac = 0; lac < c_.access.lac_addresses.size(); ++lac) {
 			const uint32_t addr = c_.access.lac_addresses[lac];
 			cp::call_manager::config cfg;
@@ -438,10 +410,9 @@ private:
 			base_ppp_ = cfg.ppp;
 			cfg.ppp_for_call = [this, lac](const cp::session &ss) {
 				cp::ppp::ppp_link_config pc = base_ppp_;
-				auto it = index_.find(call_key(lac, ss.owner().local_id(), ss.local_id()));
-				if (it != index_.end()) {
-					const call &c = calls_[it->second];
-					const uint32_t n = it->second + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
+				if (auto i = calls_.find(lac, ss.owner().local_id(), ss.local_id())) {
+					const call &c = calls_[*i];
+					const uint32_t n = *i + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
 					pc.auth.user = expand_credentials(c_.sessions.user, n, t, sn);
 					pc.auth.secret = expand_credentials(c_.sessions.password, n, t, sn);
 				}
@@ -463,163 +434,44 @@ private:
 					    ++ctl_tx_dropped_;
 			    });
 			cm->on_network_up = [this, lac](cp::session &ss, cp::ppp::ppp_link &l) {
-				auto it = index_.find(call_key(lac, ss.owner().local_id(), ss.local_id()));
-				if (it == index_.end())
-					return;
-				call &c = calls_[it->second];
-				if (c.phase != call_phase::dialing)
-					return;
-				c.phase = call_phase::up;
-				c.address = l.local_ipv4().value;
-				c.peer_tunnel = ss.owner().peer_id().value;
-				c.peer_session = ss.peer_id().value;
-				const uint64_t now = now_ns();
-				c.setup_ms = double(now - c.dialled_ns) / 1e6;
-				last_up_ns_ = now;
-				--outstanding_;
-				++up_count_;
-				++ups_since_tick_;
+				if (calls_.network_up(lac, ss, l.local_ipv4().value))
+					++ups_since_tick_;
 			};
 			cm->on_link_finished = [this, lac](cp::session_key k, cp::ppp::down_reason why) {
-				auto it = index_.find(call_key(lac, k.first, k.second));
-				if (it == index_.end())
-					return;
-				call &c = calls_[it->second];
-				if (c.phase == call_phase::up) {
-					c.phase = call_phase::down;
-					--up_count_;
+				uint32_t i = 0;
+				if (calls_.link_finished(lac, k, why, i) == link_end::went_down) {
 					++downs_since_tick_;
 					if (!tearing_down_ && !flapping_)
-						c.dropped_after_up = true;
-				} else if (c.phase == call_phase::dialing && why != cp::ppp::down_reason::lower_down) {
-					fail(it->second, "PPP " + std::string(cp::ppp::to_string(why)));
+						calls_[i].dropped_after_up = true;
 				}
 			};
 			cms_.push_back(std::move(cm));
 		}
+		calls_.attach(cms_);
 	}
 
-	void fail(uint32_t i, const std::string &why) {
-		call &c = calls_[i];
-		if (c.phase == call_phase::dialing)
-			--outstanding_;
-		c.phase = call_phase::failed;
-		failures_[why]++;
-		++failed_count_;
-	}
-
-	cp::tunnel *usable_tunnel(uint32_t t, uint32_t lac) {
-		if (!tunnels_[t])
-			return nullptr;
-		cp::tunnel *tp = cms_[lac]->l2tp().find_tunnel(tunnels_[t]);
-		if (!tp)
-			return nullptr;
-		const auto st = tp->state();
-		if (st == cp::tunnel_state::closing || st == cp::tunnel_state::closed || st == cp::tunnel_state::dead)
-			return nullptr;
-		return tp;
-	}
-
-	void dial(uint32_t i) {
-		call &c = calls_[i];
-		c.dialled_ns = now_ns();
-		if (first_dial_ns_ == 0)
-			first_dial_ns_ = c.dialled_ns;
-		cp::call_manager &cm = *cms_[c.lac];
-		cp::tunnel *tp = usable_tunnel(c.tunnel_index, c.lac);
-		c.phase = call_phase::dialing;
-		++outstanding_;
-		if (!tp) {
-			auto r = cm.l2tp().open_tunnel(cp::udp_endpoint::v4(cp::ipv4_addr{c_.access.lns}, c_.access.lns_port));
-			if (!r) {
-				fail(i, r.error() == cp::open_error::over_limit ? "open tunnel: over limit" : "open tunnel: no IDs");
-				return;
-			}
-			tp = *r;
-			tunnels_[c.tunnel_index] = tp->local_id();
-			++tunnels_opened_;
-		}
-		cp::call_params p;
-		p.calling_number = std::to_string(i + 1);
-		p.call_serial = i + 1;
-		auto s = tp->place_call(std::move(p));
-		if (!s) {
-			fail(i, "place call: " + std::string(cp::to_string(s.error())));
-			return;
-		}
-		c.tid = tp->local_id();
-		c.sid = (*s)->local_id();
-		index_[call_key(c.lac, c.tid, c.sid)] = i;
-	}
-
-	void check_dialing() {
-		for (uint32_t i = 0; i < calls_.size(); ++i) {
-			call &c = calls_[i];
-			if (c.phase != call_phase::dialing)
-				continue;
-			cp::tunnel *tp = cms_[c.lac]->l2tp().find_tunnel(c.tid);
-			if (!tp) {
-				fail(i, "tunnel gone");
-				continue;
-			}
-			const auto ts = tp->state();
-			if (ts == cp::tunnel_state::closing || ts == cp::tunnel_state::closed || ts == cp::tunnel_state::dead) {
-				fail(i, cause_text("tunnel down: StopCCN", tp->cause()));
-				continue;
-			}
-			cp::session *s = tp->find_session(c.sid);
-			if (!s)
-				fail(i, "call cleared");
-			else if (s->state() == cp::session_state::closed)
-				fail(i, cause_text("call cleared: CDN", s->cause()));
-		}
-	}
-
-	// Dials every call in `which` (pending ones) under the rate and the outstanding cap.
+	// Dials every pending call under the rate and the outstanding cap.
 	void dial_all(const char *phase_name) {
 		phase_ = phase_name;
-		const uint64_t start = now_ns();
-		const uint64_t deadline = start + c_.sessions.setup_timeout_ms * 1'000'000ull;
 		std::vector<uint32_t> todo;
 		for (uint32_t i = 0; i < calls_.size(); ++i)
 			if (calls_[i].phase == call_phase::pending)
 				todo.push_back(i);
-		size_t next = 0;
-		uint64_t last_check = 0;
-		while (!stop_.load()) {
-			const uint64_t now = now_ns();
-			const uint64_t allowed = 1 + uint64_t(seconds(start, now) * c_.sessions.setup_rate);
-			while (next < todo.size() && outstanding_ < c_.sessions.max_outstanding && next < allowed)
-				dial(todo[next++]);
-			if (now - last_check > 20'000'000) {
-				check_dialing();
-				last_check = now;
-			}
-			if (next == todo.size() && outstanding_ == 0)
-				break;
-			if (now >= deadline) {
-				for (uint32_t i : todo)
-					if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
-						fail(i, "setup timeout");
-				break;
-			}
-			pump(next < todo.size() && outstanding_ < c_.sessions.max_outstanding ? 100 : 1000);
-		}
-		if (stop_.load()) {
+		dial_limits lim;
+		lim.setup_rate = c_.sessions.setup_rate;
+		lim.max_outstanding = c_.sessions.max_outstanding;
+		lim.timeout_ns = c_.sessions.setup_timeout_ms * 1'000'000ull;
+		if (calls_.dial_all(todo, lim, stop_, [this](bool more) { pump(more ? 100 : 1000); }).interrupted)
 			interrupted_ = true;
-			for (uint32_t i : todo)
-				if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
-					fail(i, "interrupted");
-		}
 	}
 
 	void setup_phase() {
 		dial_all("setup");
-		setup_s_ = seconds(first_dial_ns_, last_up_ns_);
+		setup_s_ = seconds(calls_.first_dial_ns(), calls_.last_up_ns());
 		end_progress();
 		std::fprintf(stderr, "l2tpx-gen: setup: %u of %zu sessions up in %.3f s (%.0f/s), %u failed, %u tunnels\n",
-		             up_count_, calls_.size(), setup_s_, setup_s_ > 0 ? up_count_ / setup_s_ : 0.0, failed_count_,
-		             tunnels_opened_);
+		             calls_.up(), calls_.size(), setup_s_, setup_s_ > 0 ? calls_.up() / setup_s_ : 0.0, calls_.failed(),
+		             calls_.tunnels_opened());
 	}
 
 	// ---------------------------------------------------------------- traffic
@@ -662,37 +514,40 @@ private:
 			d.traffic_port = c_.core.udp_port;
 			downs[k] = build_downstream_template(d);
 		}
-		const std::vector<uint8_t> groups = plan_->groups();
-		for (uint32_t w = 0; w < W; ++w) {
-			worker_ctx &x = *workers_[w];
-			scheduler_options so;
-			so.hz = hz_;
-			so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
-			x.sched = std::make_unique<scheduler>(so);
-			if (up_dir)
-				assign_streams(*x.sched, *plan_, direction::up, w, W,
-				               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
-			if (down_dir && core_.id != no_port)
-				assign_streams(*x.sched, *plan_, direction::down, w, W, ethernet_wire_overhead);
-			x.up = ups;
-			x.down = downs;
-			x.plan = plan_.get();
-			x.sent.assign(plan_->streams.size(), 0);
-			x.duration_ticks = tc.duration_ms * hz_ / 1000;
-			if (x.rx)
-				x.recorder = std::make_unique<rx_recorder>(plan_->streams.size(), hz_, groups);
-		}
+		for (uint32_t w = 0; w < W; ++w)
+			arm_worker(w, tc, up_dir, down_dir && core_.id != no_port, ups, downs);
 		return true;
+	}
+
+	// Worker w's share of plan_'s streams in each direction, the templates, the duration;
+	// the RX worker gets a recorder.
+	void arm_worker(uint32_t w, const traffic_config &tc, bool up_dir, bool down_dir, const std::vector<tx_template> &ups,
+	                const std::vector<tx_template> &downs) {
+		const uint32_t W = uint32_t(workers_.size());
+		worker_ctx &x = *workers_[w];
+		scheduler_options so;
+		so.hz = hz_;
+		so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
+		x.sched = std::make_unique<scheduler>(so);
+		if (up_dir)
+			assign_streams(*x.sched, *plan_, direction::up, w, W,
+			               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
+		if (down_dir)
+			assign_streams(*x.sched, *plan_, direction::down, w, W, ethernet_wire_overhead);
+		x.up = ups;
+		x.down = downs;
+		x.plan = plan_.get();
+		x.sent.assign(plan_->streams.size(), 0);
+		x.duration_ticks = tc.duration_ms * hz_ / 1000;
+		if (x.rx)
+			x.recorder = std::make_unique<rx_recorder>(plan_->streams.size(), hz_, plan_->groups());
 	}
 
 	void traffic_phase(run_result &rr) {
 		const traffic_config &tc = c_.run.traffic;
 		rr.duration_s = double(tc.duration_ms) / 1000.0;
 		rr.sessions_requested = uint32_t(calls_.size());
-		std::vector<uint32_t> up;
-		for (uint32_t i = 0; i < calls_.size(); ++i)
-			if (calls_[i].phase == call_phase::up && calls_[i].address)
-				up.push_back(i);
+		const std::vector<uint32_t> up = calls_.up_with_address();
 		rr.sessions_up = uint32_t(up.size());
 		if (up.empty() || stop_.load() || tc.duration_ms == 0 || !prepare_traffic(up, rr))
 			return;
@@ -755,24 +610,24 @@ private:
 					++downs;
 			}
 			const uint64_t wait_end = now_ns() + 10'000'000'000ull;
-			while (up_count_ > 0 && now_ns() < wait_end && !stop_.load())
+			while (calls_.up() > 0 && now_ns() < wait_end && !stop_.load())
 				pump(1000);
 			hold(c_.sessions.flap_down_ms, "flap down");
-			const uint32_t failed_before = failed_count_;
-			for (call &c : calls_)
+			const uint32_t failed_before = calls_.failed();
+			for (call &c : calls_.calls())
 				if (c.phase == call_phase::down || c.phase == call_phase::up) {
 					if (c.phase == call_phase::up) // did not go down in time
 						continue;
 					c.phase = call_phase::pending;
 				}
-			first_dial_ns_ = last_up_ns_ = 0;
+			calls_.restart_round();
 			dial_all("flap up");
-			const double s = seconds(first_dial_ns_, last_up_ns_);
+			const double s = seconds(calls_.first_dial_ns(), calls_.last_up_ns());
 			end_progress();
 			std::fprintf(stderr, "l2tpx-gen: flap %u: %u down, %u up again in %.3f s, %u failed\n", cycle + 1, downs,
-			             up_count_, s, failed_count_ - failed_before);
+			             calls_.up(), s, calls_.failed() - failed_before);
 			flap_cycles_done_ = cycle + 1;
-			flap_setups_ += up_count_;
+			flap_setups_ += calls_.up();
 			flap_setup_s_ += s;
 		}
 		flapping_ = false;
@@ -781,22 +636,7 @@ private:
 	void teardown_phase() {
 		tearing_down_ = true;
 		phase_ = "teardown";
-		std::vector<std::pair<uint32_t, tunnel_id_v2>> open;
-		for (uint32_t lac = 0; lac < cms_.size(); ++lac)
-			cms_[lac]->l2tp().for_each_tunnel([&](cp::tunnel &t) { open.emplace_back(lac, t.local_id()); });
-		for (auto &[lac, id] : open)
-			cms_[lac]->l2tp().clear_tunnel(id);
-		const uint64_t deadline = now_ns() + 10'000'000'000ull;
-		auto closing = [&] {
-			size_t n = 0;
-			for (auto &[lac, id] : open)
-				if (cp::tunnel *t = cms_[lac]->l2tp().find_tunnel(id); t && t->state() == cp::tunnel_state::closing)
-					++n;
-			return n;
-		};
-		while (closing() > 0 && now_ns() < deadline)
-			pump(1000);
-		tunnels_closed_clean_ = uint32_t(open.size() - closing());
+		tunnels_closed_clean_ = clear_all_tunnels(cms_, [this] { pump(1000); }, 10'000'000'000ull);
 		end_progress();
 	}
 
@@ -841,8 +681,8 @@ private:
 				std::fprintf(stderr,
 				             "\r\x1b[K%-9s sessions %u up (+%.0f/s -%.0f/s) %u failed %u in setup | TX %.3f Mpps %.3f "
 				             "Gbps | RX %.3f Mpps %.3f Gbps | loss %.3f%%",
-				             phase_, up_count_, ups_since_tick_ / dt, downs_since_tick_ / dt, failed_count_,
-				             outstanding_, txp / 1e6, txb / 1e9, rxp / 1e6, rxb / 1e9, loss);
+				             phase_, calls_.up(), ups_since_tick_ / dt, downs_since_tick_ / dt, calls_.failed(),
+				             calls_.outstanding(), txp / 1e6, txb / 1e9, rxp / 1e6, rxb / 1e9, loss);
 			progress_shown_ = true;
 		}
 		ups_since_tick_ = downs_since_tick_ = 0;
@@ -871,15 +711,15 @@ private:
 		}
 		// Sessions and setup.
 		std::printf("sessions: %u requested, %u up, %u failed; setup %.3f s (%.1f/s); %u tunnels\n",
-		            rr.sessions_requested, rr.sessions_up, failed_count_, setup_s_,
-		            setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0, tunnels_opened_);
+		            rr.sessions_requested, rr.sessions_up, calls_.failed(), setup_s_,
+		            setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0, calls_.tunnels_opened());
 		if (!failures_.empty()) {
 			std::printf("setup failures by reason:\n");
 			for (auto &[why, n] : failures_)
 				std::printf("  %6u  %s\n", n, why.c_str());
 		}
 		uint32_t dropped = 0;
-		for (const call &c : calls_)
+		for (const call &c : calls_.calls())
 			dropped += c.dropped_after_up;
 		if (dropped)
 			std::printf("sessions dropped by the LNS while up: %u\n", dropped);
@@ -910,9 +750,9 @@ private:
 		if (!o_.json_path.empty()) {
 			nlohmann::ordered_json j = to_json(rr, report_, th, o_.all_streams);
 			nlohmann::ordered_json setup;
-			setup["tunnels_opened"] = tunnels_opened_;
+			setup["tunnels_opened"] = calls_.tunnels_opened();
 			setup["tunnels_closed_clean"] = tunnels_closed_clean_;
-			setup["failed"] = failed_count_;
+			setup["failed"] = calls_.failed();
 			setup["setup_s"] = setup_s_;
 			setup["setups_per_s"] = setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0;
 			setup["dropped_after_up"] = dropped;
@@ -968,19 +808,8 @@ private:
 			ups[k] = build_upstream_template(u);
 		}
 		const uint32_t W = uint32_t(workers_.size());
-		for (uint32_t w = 0; w < W; ++w) {
-			worker_ctx &x = *workers_[w];
-			scheduler_options so;
-			so.hz = hz_;
-			so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
-			x.sched = std::make_unique<scheduler>(so);
-			assign_streams(*x.sched, *plan_, direction::up, w, W,
-			               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
-			x.up = ups;
-			x.plan = plan_.get();
-			x.sent.assign(plan_->streams.size(), 0);
-			x.duration_ticks = tc.duration_ms * hz_ / 1000;
-		}
+		for (uint32_t w = 0; w < W; ++w)
+			arm_worker(w, tc, true, false, ups, {}); // no RX worker in a bench
 		phase_ = "bench";
 		const uint64_t t0 = now_ns();
 		for (auto &w : workers_)
@@ -1054,13 +883,10 @@ private:
 	cp::null_dataplane dp_;
 	cp::ppp::ppp_link_config base_ppp_;
 	std::vector<std::unique_ptr<cp::call_manager>> cms_;
-	std::vector<call> calls_;
-	std::vector<tunnel_id_v2> tunnels_;
-	std::unordered_map<uint64_t, uint32_t> index_;
+	call_table calls_;
 	std::map<std::string, uint32_t> failures_;
-	uint32_t outstanding_ = 0, up_count_ = 0, failed_count_ = 0, tunnels_opened_ = 0, tunnels_closed_clean_ = 0;
+	uint32_t tunnels_closed_clean_ = 0;
 	uint32_t ups_since_tick_ = 0, downs_since_tick_ = 0;
-	uint64_t first_dial_ns_ = 0, last_up_ns_ = 0;
 	double setup_s_ = 0, traffic_s_ = 0;
 	bool tearing_down_ = false, flapping_ = false, interrupted_ = false, traffic_ran_ = false;
 	uint32_t flap_cycles_done_ = 0;

@@ -11,11 +11,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <array>
 #include <memory>
-#include <unordered_map>
 
 #include "controlplane/call_manager.hpp"
 #include "shared/l2tp/l2tpv2.hpp"
+#include "tools/gen/lac/call_table.hpp"
 #include "tools/gen/lac/echo_packet.hpp"
 
 namespace l2tpx::gen::lac {
@@ -23,34 +24,6 @@ namespace l2tpx::gen::lac {
 namespace {
 
 using namespace std::chrono_literals;
-
-uint64_t now_ns() {
-	return static_cast<uint64_t>(
-	    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-	        .count());
-}
-cp::time_point to_time_point(uint64_t ns) { return cp::time_point{cp::duration{static_cast<int64_t>(ns / 1000000)}}; }
-double seconds(uint64_t from_ns, uint64_t to_ns) { return to_ns > from_ns ? double(to_ns - from_ns) / 1e9 : 0; }
-
-enum class call_phase : uint8_t { pending, dialing, up, failed, down };
-
-struct call {
-	uint32_t tunnel_index = 0; // 0-based
-	uint32_t in_tunnel = 0;    // 0-based
-	call_phase phase = call_phase::pending;
-	tunnel_id_v2 tid{};
-	session_id_v2 sid{};
-	uint64_t dialled_ns = 0;
-	uint32_t address = 0; // IPCP address, host order
-	uint16_t seq = 0;
-};
-
-uint32_t key_of(tunnel_id_v2 t, session_id_v2 s) { return uint32_t(t.value) << 16 | s.value; }
-
-std::string cause_text(const char *what, const cp::disconnect_cause &c) {
-	return std::string(what) + " result " + std::to_string(c.result) + " error " + std::to_string(c.error) +
-	       (c.local ? " (local)" : " (from LNS)");
-}
 
 class udp_socket {
 public:
@@ -107,7 +80,7 @@ private:
 class runner {
 public:
 	runner(const lac_options &o, const std::atomic<bool> &stop, const std::function<void(const run_outcome &)> &report)
-	    : o_(o), stop_(stop), report_(report) {}
+	    : o_(o), stop_(stop), report_(report), calls_(layout(o)) {}
 
 	run_outcome run() {
 		if (auto e = sock_.open(o_.local, o_.local_port); !e.empty()) {
@@ -133,14 +106,20 @@ public:
 	}
 
 private:
+	static call_layout layout(const lac_options &o) {
+		call_layout l;
+		l.sessions = o.total_sessions();
+		l.sessions_per_tunnel = o.sessions_per_tunnel;
+		l.tunnels = o.tunnels;
+		l.lacs = 1;
+		l.lns = cp::udp_endpoint::v4(o.lns, o.lns_port);
+		return l;
+	}
+
 	void build_calls() {
-		calls_.resize(o_.total_sessions());
 		out_.calls.resize(calls_.size());
-		for (uint32_t i = 0; i < calls_.size(); ++i) {
-			calls_[i].tunnel_index = i / o_.sessions_per_tunnel;
-			calls_[i].in_tunnel = i % o_.sessions_per_tunnel;
-		}
-		tunnels_.assign(o_.tunnels, tunnel_id_v2{});
+		seq_.assign(calls_.size(), 0);
+		calls_.on_fail([this](uint32_t i, const std::string &why) { out_.calls[i].failure = why; });
 	}
 
 	void make_call_manager() {
@@ -157,130 +136,34 @@ private:
 		cfg.ppp.lcp.accept_chap = o_.auth != ppp_auth::pap;
 		cfg.ppp_for_call = [this](const cp::session &s) {
 			cp::ppp::ppp_link_config pc = base_ppp_;
-			auto it = index_.find(key_of(s.owner().local_id(), s.local_id()));
-			if (it != index_.end()) {
-				const call &c = calls_[it->second];
-				const uint32_t n = it->second + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
+			if (auto i = calls_.find(0, s.owner().local_id(), s.local_id())) {
+				const call &c = calls_[*i];
+				const uint32_t n = *i + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
 				pc.auth.user = expand_pattern(o_.user_pattern, n, t, sn);
 				pc.auth.secret = expand_pattern(o_.password_pattern, n, t, sn);
 			}
 			return pc;
 		};
 		base_ppp_ = cfg.ppp;
-		cm_ = std::make_unique<cp::call_manager>(
+		cms_[0] = std::make_unique<cp::call_manager>(
 		    *timers_, rng_, cfg, nullptr, nullptr, dp_,
 		    [this](const cp::udp_endpoint &to, std::span<const uint8_t> d) {
 			    if (!sock_.send(to, d))
 				    ++out_.tx_errors;
 		    });
-		cm_->on_network_up = [this](cp::session &s, cp::ppp::ppp_link &l) {
-			auto it = index_.find(key_of(s.owner().local_id(), s.local_id()));
-			if (it == index_.end())
-				return;
-			call &c = calls_[it->second];
-			if (c.phase != call_phase::dialing)
-				return;
-			call_stats &st = out_.calls[it->second];
-			c.phase = call_phase::up;
-			c.address = l.local_ipv4().value;
-			st.up = true;
-			const uint64_t now = now_ns();
-			st.setup_ms = double(now - c.dialled_ns) / 1e6;
-			last_up_ns_ = now;
-			--outstanding_;
+		calls_.attach(cms_);
+		cms_[0]->on_network_up = [this](cp::session &s, cp::ppp::ppp_link &l) {
+			if (auto i = calls_.network_up(0, s, l.local_ipv4().value)) {
+				call_stats &st = out_.calls[*i];
+				st.up = true;
+				st.setup_ms = calls_[*i].setup_ms;
+			}
 		};
-		cm_->on_link_finished = [this](cp::session_key k, cp::ppp::down_reason why) {
-			auto it = index_.find(key_of(k.first, k.second));
-			if (it == index_.end())
-				return;
-			call &c = calls_[it->second];
-			if (c.phase == call_phase::up) {
-				c.phase = call_phase::down;
-				if (!tearing_down_)
-					out_.calls[it->second].dropped_after_up = 1;
-			} else if (c.phase == call_phase::dialing && why != cp::ppp::down_reason::lower_down) {
-				fail(it->second, "PPP " + std::string(cp::ppp::to_string(why)));
-			}
-			// lower_down: the L2TP side ended it; check_dialing() reads the CDN/StopCCN cause.
+		cms_[0]->on_link_finished = [this](cp::session_key k, cp::ppp::down_reason why) {
+			uint32_t i = 0;
+			if (calls_.link_finished(0, k, why, i) == link_end::went_down && !tearing_down_)
+				out_.calls[i].dropped_after_up = 1;
 		};
-	}
-
-	void fail(uint32_t i, std::string why) {
-		call &c = calls_[i];
-		if (c.phase == call_phase::dialing)
-			--outstanding_;
-		c.phase = call_phase::failed;
-		out_.calls[i].failure = std::move(why);
-		++resolved_failed_;
-	}
-
-	cp::tunnel *usable_tunnel(uint32_t t) {
-		if (!tunnels_[t])
-			return nullptr;
-		cp::tunnel *tp = cm_->l2tp().find_tunnel(tunnels_[t]);
-		if (!tp)
-			return nullptr;
-		const auto st = tp->state();
-		if (st == cp::tunnel_state::closing || st == cp::tunnel_state::closed || st == cp::tunnel_state::dead)
-			return nullptr;
-		return tp;
-	}
-
-	void dial(uint32_t i) {
-		call &c = calls_[i];
-		c.dialled_ns = now_ns();
-		if (first_dial_ns_ == 0)
-			first_dial_ns_ = c.dialled_ns;
-		cp::tunnel *tp = usable_tunnel(c.tunnel_index);
-		if (!tp) {
-			auto r = cm_->l2tp().open_tunnel(cp::udp_endpoint::v4(o_.lns, o_.lns_port));
-			if (!r) {
-				c.phase = call_phase::dialing;
-				++outstanding_;
-				fail(i, r.error() == cp::open_error::over_limit ? "open tunnel: over limit" : "open tunnel: no IDs");
-				return;
-			}
-			tp = *r;
-			tunnels_[c.tunnel_index] = tp->local_id();
-			++out_.tunnels_opened;
-		}
-		cp::call_params p;
-		p.calling_number = std::to_string(i + 1);
-		p.call_serial = i + 1;
-		auto s = tp->place_call(std::move(p));
-		c.phase = call_phase::dialing;
-		++outstanding_;
-		if (!s) {
-			fail(i, "place call: " + std::string(cp::to_string(s.error())));
-			return;
-		}
-		c.tid = tp->local_id();
-		c.sid = (*s)->local_id();
-		index_[key_of(c.tid, c.sid)] = i;
-	}
-
-	// Calls whose L2TP side ended before PPP came up.
-	void check_dialing() {
-		for (uint32_t i = 0; i < calls_.size(); ++i) {
-			call &c = calls_[i];
-			if (c.phase != call_phase::dialing)
-				continue;
-			cp::tunnel *tp = cm_->l2tp().find_tunnel(c.tid);
-			if (!tp) {
-				fail(i, "tunnel gone");
-				continue;
-			}
-			const auto ts = tp->state();
-			if (ts == cp::tunnel_state::closing || ts == cp::tunnel_state::closed || ts == cp::tunnel_state::dead) {
-				fail(i, cause_text("tunnel down: StopCCN", tp->cause()));
-				continue;
-			}
-			cp::session *s = tp->find_session(c.sid);
-			if (!s)
-				fail(i, "call cleared");
-			else if (s->state() == cp::session_state::closed)
-				fail(i, cause_text("call cleared: CDN", s->cause()));
-		}
 	}
 
 	// One loop iteration: timers, the socket (at most `wait_ms`), timers again.
@@ -309,70 +192,53 @@ private:
 		auto h = l2tp::parse_v2(d);
 		if (h && !h->is_control() && from.ipv4() == o_.lns) {
 			if (auto r = parse_echo_reply(h->payload)) {
-				auto it = index_.find(key_of(h->tunnel_id, h->session_id));
-				if (it == index_.end() || r->call != it->second || calls_[it->second].address != r->dst) {
+				auto i = calls_.find(0, h->tunnel_id, h->session_id);
+				if (!i || r->call != *i || calls_[*i].address != r->dst) {
 					++out_.rx_foreign;
 					return;
 				}
 				const uint64_t now = now_ns();
-				call_stats &st = out_.calls[it->second];
+				call_stats &st = out_.calls[*i];
 				++st.received;
 				st.rtt(now > r->timestamp_ns ? now - r->timestamp_ns : 0);
 				return;
 			}
 		}
-		cm_->receive(from, d);
+		cms_[0]->receive(from, d);
 	}
 
 	void setup_phase() {
-		const uint64_t start = now_ns();
-		const uint64_t deadline = start + static_cast<uint64_t>(o_.setup_timeout_s * 1e9);
-		uint32_t next = 0;
-		uint64_t last_check = 0, last_progress = start;
-		while (!stop_.load()) {
-			const uint64_t now = now_ns();
-			if (now - last_progress >= 1'000'000'000) {
-				last_progress = now;
-				progress("setup", next);
-			}
-			const uint64_t allowed = 1 + static_cast<uint64_t>(seconds(start, now) * o_.setup_rate);
-			while (next < calls_.size() && outstanding_ < o_.max_outstanding && next < allowed)
-				dial(next++);
-			if (now - last_check > 20'000'000) {
-				check_dialing();
-				last_check = now;
-			}
-			if (next == calls_.size() && outstanding_ == 0)
-				break;
-			if (now >= deadline) {
-				for (uint32_t i = 0; i < calls_.size(); ++i)
-					if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
-						fail(i, "setup timeout");
-				break;
-			}
-			pump(next < calls_.size() && outstanding_ < o_.max_outstanding ? 1 : 10);
-		}
-		if (stop_.load()) {
+		std::vector<uint32_t> all(calls_.size());
+		for (uint32_t i = 0; i < all.size(); ++i)
+			all[i] = i;
+		dial_limits lim;
+		lim.setup_rate = o_.setup_rate;
+		lim.max_outstanding = o_.max_outstanding;
+		lim.timeout_ns = static_cast<uint64_t>(o_.setup_timeout_s * 1e9);
+		uint64_t last_progress = now_ns();
+		const dial_result r = calls_.dial_all(
+		    all, lim, stop_, [this](bool more) { pump(more ? 1 : 10); },
+		    [&](uint64_t now, size_t dialled) {
+			    if (now - last_progress >= 1'000'000'000) {
+				    last_progress = now;
+				    progress("setup", uint32_t(dialled));
+			    }
+		    });
+		if (r.interrupted)
 			out_.interrupted = true;
-			for (uint32_t i = 0; i < calls_.size(); ++i)
-				if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
-					fail(i, "interrupted");
-		}
-		out_.setup_wall_s = seconds(first_dial_ns_, last_up_ns_);
-		progress("setup done", next);
+		out_.setup_wall_s = seconds(calls_.first_dial_ns(), calls_.last_up_ns());
+		out_.tunnels_opened = calls_.tunnels_opened();
+		progress("setup done", uint32_t(r.dialled));
 	}
 
 	void progress(const char *what, uint32_t dialled) const {
-		uint32_t up = 0;
-		for (const call &c : calls_)
-			up += c.phase == call_phase::up;
-		std::fprintf(stderr, "l2tpx-lac: %s: %u dialled, %u up, %u failed, %u in setup\n", what, dialled, up,
-		             resolved_failed_, outstanding_);
+		std::fprintf(stderr, "l2tpx-lac: %s: %u dialled, %u up, %u failed, %u in setup\n", what, dialled, calls_.up(),
+		             calls_.failed(), calls_.outstanding());
 	}
 
 	void send_echo(uint32_t i) {
 		call &c = calls_[i];
-		cp::tunnel *tp = cm_->l2tp().find_tunnel(c.tid);
+		cp::tunnel *tp = cms_[0]->l2tp().find_tunnel(c.tid);
 		cp::session *s = tp ? tp->find_session(c.sid) : nullptr;
 		if (!s)
 			return;
@@ -380,7 +246,7 @@ private:
 		req.src = c.address;
 		req.dst = o_.target->value;
 		req.ident = static_cast<uint16_t>(i);
-		req.sequence = c.seq++;
+		req.sequence = seq_[i]++;
 		req.call = i;
 		req.payload_bytes = o_.payload_bytes;
 		req.timestamp_ns = now_ns();
@@ -389,15 +255,12 @@ private:
 		if (len == 0)
 			return;
 		const uint64_t errors = out_.tx_errors;
-		if (cm_->l2tp().send_ppp(*s, std::span<const uint8_t>(frame, len)) && out_.tx_errors == errors)
+		if (cms_[0]->l2tp().send_ppp(*s, std::span<const uint8_t>(frame, len)) && out_.tx_errors == errors)
 			++out_.calls[i].sent;
 	}
 
 	void traffic_phase() {
-		std::vector<uint32_t> up;
-		for (uint32_t i = 0; i < calls_.size(); ++i)
-			if (calls_[i].phase == call_phase::up && calls_[i].address)
-				up.push_back(i);
+		const std::vector<uint32_t> up = calls_.up_with_address();
 		out_.traffic = true;
 		if (up.empty())
 			return;
@@ -425,23 +288,7 @@ private:
 
 	void teardown_phase() {
 		tearing_down_ = true;
-		std::vector<tunnel_id_v2> open;
-		cm_->l2tp().for_each_tunnel([&](cp::tunnel &t) { open.push_back(t.local_id()); });
-		for (tunnel_id_v2 id : open)
-			cm_->l2tp().clear_tunnel(id);
-		// StopCCN is reliable: wait for the acknowledgements (the tunnel then lingers in
-		// `closed` to re-ack retransmissions, or is reaped).
-		const uint64_t deadline = now_ns() + 10'000'000'000ull;
-		auto closing = [&] {
-			size_t n = 0;
-			for (tunnel_id_v2 id : open)
-				if (cp::tunnel *t = cm_->l2tp().find_tunnel(id); t && t->state() == cp::tunnel_state::closing)
-					++n;
-			return n;
-		};
-		while (closing() > 0 && now_ns() < deadline)
-			pump(10);
-		out_.tunnels_closed_clean = static_cast<uint32_t>(open.size() - closing());
+		out_.tunnels_closed_clean = clear_all_tunnels(cms_, [this] { pump(10); }, 10'000'000'000ull);
 	}
 
 	void finish_stats() {
@@ -459,13 +306,9 @@ private:
 	cp::system_random rng_;
 	cp::null_dataplane dp_;
 	cp::ppp::ppp_link_config base_ppp_;
-	std::unique_ptr<cp::call_manager> cm_;
-	std::vector<call> calls_;
-	std::vector<tunnel_id_v2> tunnels_;
-	std::unordered_map<uint32_t, uint32_t> index_; // key_of(tunnel, session) → call index
-	uint32_t outstanding_ = 0;
-	uint32_t resolved_failed_ = 0;
-	uint64_t first_dial_ns_ = 0, last_up_ns_ = 0;
+	std::array<std::unique_ptr<cp::call_manager>, 1> cms_; // one LAC address
+	call_table calls_;
+	std::vector<uint16_t> seq_; // next echo sequence number per call
 	bool tearing_down_ = false;
 };
 
