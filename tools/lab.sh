@@ -108,7 +108,7 @@ counters() { # heading
 	say "$1: l2tpxctl show stats"
 	ctl show stats || true
 	say "$1: dataplane telemetry (non-zero)"
-	lab_telemetry /l2tpx/stats /l2tpx/drops | /usr/bin/python3 -c '
+	lns_telemetry /l2tpx/stats /l2tpx/drops | /usr/bin/python3 -c '
 import json, sys
 for name, line in zip(("/l2tpx/stats", "/l2tpx/drops"), sys.stdin):
     flat = {}

@@ -23,116 +23,32 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 DP_BIN=${1:-}
 CP_BIN=${2:-}
-skip() { echo "hostile_lns: skipped: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
-[ -x "$DP_BIN" ] || skip "no l2tpx-dataplane binary ($DP_BIN)"
-[ -x "$CP_BIN" ] || skip "no l2tpx-controlplane binary ($CP_BIN)"
-# peers_lib.sh's peers_init checks for the real peers too: skip rather than fail without them.
-for c in ip unshare setsid mount xl2tpd l2tpns freeradius tcpdump tshark /usr/bin/python3 /usr/sbin/pppd; do
-	command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
-done
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || skip "python3-scapy not installed"
-free_huge=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
-[ "${free_huge:-0}" -ge 128 ] || skip "needs 128 free 2 MiB hugepages (have ${free_huge:-0})"
-mountpoint -q /dev/hugepages || skip "/dev/hugepages is not mounted"
-
 export PEERS_PREFIX=l2tpx-hos
 # shellcheck source=../peers/peers_lib.sh source-path=SCRIPTDIR
 . "$here/../peers/peers_lib.sh"
+# shellcheck source=../peers/lns_lib.sh source-path=SCRIPTDIR
+. "$here/../peers/lns_lib.sh"
+lns_skip_unless hostile_lns 128 tshark
 
-H_PREFIX="l2tpx-hos-$$"       # DPDK --file-prefix
-H_NS_CORE="l2tpx-hos-$$-core"
-H_IF_CORE_DP="lxh$$d"
-H_IF_CORE="lxh$$h"
-CORE_DP_IP=198.19.0.1
-CORE_HOST_IP=198.19.0.2
 LNS_MAC=02:00:c6:12:00:01     # set by peers_init on the LNS's veth, kept by net_af_packet
-CP_PID=
-DP_PID=
-
-h_cleanup() {
-	local rc=$? i
-	trap - EXIT
-	trap '' INT TERM
-	# The control plane before the dataplane: a DPDK secondary must not outlive its primary.
-	if [ -n "$CP_PID" ] && kill -0 "$CP_PID" 2>/dev/null; then
-		kill -TERM "$CP_PID"
-		for ((i = 0; i < 80; i++)); do kill -0 "$CP_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	if ip netns list 2>/dev/null | grep -qw "^$H_NS_CORE"; then
-		for pid in $(ip netns pids "$H_NS_CORE" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-		ip netns del "$H_NS_CORE" 2>/dev/null
-	fi
-	(exit $rc)
-	peers_cleanup # ends the rest by PID, deletes the namespaces and the temp dir; exits with $rc
-}
-# peers_cleanup ends with `exit`: run it in a subshell, then remove our DPDK files (left
-# behind when a process had to be killed).
-h_exit() {
-	local rc=$?
-	(
-		(exit $rc)
-		h_cleanup
-	)
-	rc=$?
-	rm -f /dev/hugepages/"${H_PREFIX}"map_* 2>/dev/null
-	rm -rf "/var/run/dpdk/$H_PREFIX" 2>/dev/null
-	exit $rc
-}
 
 peers_init
-trap h_exit EXIT
-
-ip -n "$PEERS_NS_LNS" addr flush dev "$PEERS_IF_LNS"
-ip netns add "$H_NS_CORE" || peers_die "netns add"
-ip link add "$H_IF_CORE_DP" netns "$PEERS_NS_LNS" type veth peer name "$H_IF_CORE" netns "$H_NS_CORE" ||
-	peers_die "veth"
-ip -n "$H_NS_CORE" link set lo up
-ip -n "$H_NS_CORE" addr add "$CORE_HOST_IP/24" dev "$H_IF_CORE"
-ip -n "$H_NS_CORE" link set "$H_IF_CORE" address 02:00:c6:13:00:02 up
-ip -n "$PEERS_NS_LNS" link set "$H_IF_CORE_DP" address 02:00:c6:13:00:01 up
-ip -n "$H_NS_CORE" route add 100.64.0.0/10 via "$CORE_DP_IP"
-for ns in "$PEERS_NS_LNS" "$PEERS_NS_LAC" "$H_NS_CORE"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip netns exec "$H_NS_CORE" sysctl -qw net.ipv4.icmp_ratelimit=0
+lns_init hos
+trap lns_exit EXIT
+lns_setup_core
+ip netns exec "$LNS_NS_CORE" sysctl -qw net.ipv4.icmp_ratelimit=0
 # Answers to spoofed sources must not come back as ICMP errors from the LAC's kernel.
 ip netns exec "$PEERS_NS_LAC" sysctl -qw net.ipv4.icmp_ratelimit=0
 
 # Small DPDK footprint (other tests share the hugepages); the limits the flood must respect
-# are the control plane's defaults, written out.
-cat >"$PEERS_TMP/lns.toml" <<EOF
-[dataplane]
-main_lcore = 0
-worker_lcores = []
-file_prefix = "$H_PREFIX"
-mbuf_pool_size = 8191
-mbuf_cache_size = 64
-session_capacity = 1024
-tunnel_capacity = 64
-route_capacity = 1024
-command_ring_size = 256
-event_ring_size = 1024
-punt_ring_size = 4096
-inject_ring_size = 4096
-idle_max_sleep_us = 200
-telemetry = true
-punt_unknown_sessions = true
-
-[[port]]
-name = "access0"
-# A larger RX ring than net_af_packet's 512 frames: the flood must not outlast it while the
-# dataplane is descheduled (the kernel would drop frames that no counter of ours sees).
-devargs = "net_af_packet0,iface=$PEERS_IF_LNS,framecnt=4096"
-role = "access"
-addresses = ["$PEERS_LNS_IP/24"]
-
-[[port]]
-name = "core0"
-devargs = "net_af_packet1,iface=$H_IF_CORE_DP"
-role = "core"
-addresses = ["$CORE_DP_IP/24"]
-gateway = "$CORE_HOST_IP"
+# are the control plane's defaults, written out. A larger RX ring on the access port than
+# net_af_packet's 512 frames: the flood must not outlast it while the dataplane is
+# descheduled (the kernel would drop frames that no counter of ours sees).
+LNS_ACCESS_DEVARGS=",framecnt=4096"
+{
+	lns_dataplane_toml mbuf_pool_size=8191 punt_ring_size=4096 inject_ring_size=4096 idle_max_sleep_us=200 \
+		punt_unknown_sessions=true
+	cat <<EOF
 
 [controlplane]
 log_level = "info"
@@ -171,9 +87,8 @@ name = "hostile"
 first = "100.64.0.10"
 last = "100.64.0.40"
 EOF
+} >"$LNS_TOML"
 printf '%s %s\n' "$PEERS_USER" "$PEERS_PASSWORD" >"$PEERS_TMP/users"
-
-"$CP_BIN" -c "$PEERS_TMP/lns.toml" --check >"$PEERS_TMP/check.log" 2>&1 || peers_die "--check: $(cat "$PEERS_TMP/check.log")"
 
 # Every packet on the LAC's veth, for the tshark check at the end.
 : >"$PEERS_TMP/tcpdump.log"
@@ -183,30 +98,17 @@ TCPDUMP_PID=$!
 PEERS_PIDS+=("$TCPDUMP_PID")
 peers_wait_for 10 "tcpdump to listen" grep -q 'listening on' "$PEERS_TMP/tcpdump.log"
 
-ip netns exec "$PEERS_NS_LNS" setsid "$DP_BIN" -c "$PEERS_TMP/lns.toml" -- --log-level=lib.eal:warning \
-	>>"$PEERS_TMP/dataplane.log" 2>&1 </dev/null &
-DP_PID=$!
-PEERS_PIDS+=("$DP_PID")
-dp_ready() { peers_alive "$DP_PID" || peers_die "l2tpx-dataplane exited"; grep -q "running" "$PEERS_TMP/dataplane.log"; }
-peers_wait_for 60 "l2tpx-dataplane to run" dp_ready
-
-ip netns exec "$PEERS_NS_LNS" setsid "$CP_BIN" -c "$PEERS_TMP/lns.toml" -- --log-level=lib.eal:warning \
-	>>"$PEERS_TMP/controlplane.log" 2>&1 </dev/null &
-CP_PID=$!
-PEERS_PIDS+=("$CP_PID")
-cp_ready() {
-	peers_alive "$CP_PID" || peers_die "l2tpx-controlplane exited"
-	grep -q "l2tpx-controlplane running" "$PEERS_TMP/controlplane.log"
-}
-peers_wait_for 60 "l2tpx-controlplane to attach" cp_ready
-peers_log "LNS up (dataplane $DP_PID, control plane $CP_PID, file prefix $H_PREFIX)"
+lns_check
+lns_start_dataplane
+lns_start_controlplane
+peers_log "LNS up (dataplane $DP_PID, control plane $CP_PID, file prefix $LNS_PREFIX)"
 
 ip netns exec "$PEERS_NS_LAC" /usr/bin/python3 "$here/hostile.py" --iface "$PEERS_IF_LAC" --lns "$PEERS_LNS_IP" \
 	--lns-mac "$LNS_MAC" --lac-ip "$PEERS_LAC_IP" --attacker-ip 198.18.0.3 --not-allowed-ip 198.18.0.200 \
 	--flood-prefix 198.18.0.0 --flood-first-host 10 --flood-hosts 116 --flood-single-ip 198.18.0.4 \
 	--flood "${HOSTILE_FLOOD:-5000}" --max-half-open 256 \
 	--host-name scapy-lac --secret "$PEERS_TUNNEL_SECRET" --user "$PEERS_USER" --password "$PEERS_PASSWORD" \
-	--ping "$CORE_HOST_IP" --mgmt "$PEERS_TMP/cp.sock" --telemetry "/var/run/dpdk/$H_PREFIX/dpdk_telemetry.v2" \
+	--ping "$LNS_CORE_HOST_IP" --mgmt "$PEERS_TMP/cp.sock" --telemetry "$(lns_telemetry_socket)" \
 	${HOSTILE_STAGES:+--stages "$HOSTILE_STAGES"} >"$PEERS_TMP/hostile.log" 2>&1
 HOSTILE_RC=$?
 grep -v '"ok": true' "$PEERS_TMP/hostile.log" >&2

@@ -17,35 +17,21 @@
 
 export PEERS_PREFIX=${PEERS_PREFIX:-l2tpx-lab}
 LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../../tests/peers/peers_lib.sh
+# shellcheck source=../../tests/peers/peers_lib.sh source-path=SCRIPTDIR
 . "$LAB_REPO/tests/peers/peers_lib.sh"
+# shellcheck source=../../tests/peers/lns_lib.sh source-path=SCRIPTDIR
+. "$LAB_REPO/tests/peers/lns_lib.sh"
 
 LAB_CORE_DP_IP=198.19.0.1
 LAB_CORE_HOST_IP=198.19.0.2
 LAB_SUB_GW=100.64.0.1
 LAB_LAC2_IP=198.18.0.3
-LAB_CP_PID=
 LAB_GEN_PID=
 
+# The EXIT trap: the generator first (its StopCCNs still reach the LNS), then the LNS and
+# everything else (lns_exit).
 lab_cleanup() {
-	local rc=$? i pid
-	trap - EXIT
-	trap '' INT TERM
-	# The generator first (its StopCCNs still reach the LNS), then the control plane before
-	# the dataplane: a DPDK secondary must not outlive its primary.
-	for pid in "$LAB_GEN_PID" "$LAB_CP_PID"; do
-		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
-		kill -TERM "$pid"
-		for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	done
-	(
-		(exit $rc)
-		peers_cleanup # ends the rest, deletes the namespaces and the temp dir; exits with $rc
-	)
-	rc=$?
-	rm -f /dev/hugepages/"${LAB_PREFIX}"map_* 2>/dev/null
-	rm -rf "/var/run/dpdk/$LAB_PREFIX" 2>/dev/null
-	exit $rc
+	lns_exit "$LAB_GEN_PID"
 }
 
 lab_init() {
@@ -54,6 +40,13 @@ lab_init() {
 	LAB_PREFIX="${PEERS_PREFIX}-$$" # DPDK --file-prefix of the LNS
 	LAB_IF_CORE_DP="lxg$$d"
 	LAB_IF_CORE="lxg$$h"
+	# lns_lib.sh's names for the same (it starts and stops the LNS).
+	LNS_PREFIX=$LAB_PREFIX
+	LNS_IF_CORE_DP=$LAB_IF_CORE_DP
+	LNS_CORE_DP_IP=$LAB_CORE_DP_IP
+	LNS_CORE_HOST_IP=$LAB_CORE_HOST_IP
+	LNS_TOML="$PEERS_TMP/lns.toml"
+	LNS_LOG_DIR=$PEERS_TMP
 	ip -n "$PEERS_NS_LNS" addr flush dev "$PEERS_IF_LNS"
 	ip -n "$PEERS_NS_LAC" addr flush dev "$PEERS_IF_LAC"
 	if [ "${LAB_CORE_RELAY:-0}" = 1 ]; then
@@ -107,39 +100,11 @@ lab_write_config() {
 	pool_last_n=$((0x64400000 + 10 + sessions + 63))
 	LAB_POOL_LAST=$(printf '%d.%d.%d.%d' $((pool_last_n >> 24 & 255)) $((pool_last_n >> 16 & 255)) \
 		$((pool_last_n >> 8 & 255)) $((pool_last_n & 255)))
-	cat >"$PEERS_TMP/dp.toml" <<EOF2
-[dataplane]
-main_lcore = 0
-worker_lcores = []
-file_prefix = "$LAB_PREFIX"
-mbuf_pool_size = 16383
-mbuf_cache_size = 128
-session_capacity = $capacity
-tunnel_capacity = 1024
-route_capacity = 1024
-command_ring_size = 1024
-event_ring_size = 4096
-punt_ring_size = 4096
-inject_ring_size = 4096
-idle_max_sleep_us = 200
-telemetry = true
-# A LAC sends LCP right after its ICCN, before the control plane's install reaches the
-# table: punt such frames (bounded by the punt ring) instead of dropping them.
-punt_unknown_sessions = true
-
-[[port]]
-name = "access0"
-devargs = "net_af_packet0,iface=$PEERS_IF_LNS"
-role = "access"
-addresses = ["$PEERS_LNS_IP/24"]
-
-[[port]]
-name = "core0"
-devargs = "net_af_packet1,iface=$LAB_IF_CORE_DP"
-role = "core"
-addresses = ["$LAB_CORE_DP_IP/24"]
-gateway = "$LAB_CORE_HOST_IP"
-EOF2
+	# A LAC sends LCP right after its ICCN, before the control plane's install reaches the
+	# table: punt such frames (bounded by the punt ring) instead of dropping them.
+	lns_dataplane_toml mbuf_pool_size=16383 mbuf_cache_size=128 session_capacity="$capacity" tunnel_capacity=1024 \
+		command_ring_size=1024 event_ring_size=4096 punt_ring_size=4096 inject_ring_size=4096 idle_max_sleep_us=200 \
+		punt_unknown_sessions=true >"$PEERS_TMP/dp.toml"
 	cp "$PEERS_TMP/dp.toml" "$PEERS_TMP/lns.toml"
 	cat >>"$PEERS_TMP/lns.toml" <<EOF2
 
@@ -181,26 +146,15 @@ name = "lab"
 first = "100.64.0.10"
 last = "$LAB_POOL_LAST"
 EOF2
-	"$LAB_CP_BIN" -c "$PEERS_TMP/lns.toml" --check >"$PEERS_TMP/check.log" 2>&1 ||
-		peers_die "configuration check: $(cat "$PEERS_TMP/check.log")"
+	LNS_CP_BIN=$LAB_CP_BIN lns_check
 }
 
 lab_start_lns() {
-	ip netns exec "$PEERS_NS_LNS" setsid "$LAB_DP_BIN" -c "$PEERS_TMP/dp.toml" -- --log-level=lib.eal:warning \
-		>>"$PEERS_TMP/dataplane.log" 2>&1 </dev/null &
-	LAB_DP_PID=$!
-	PEERS_PIDS+=("$LAB_DP_PID")
-	_lab_dp_ready() { peers_alive "$LAB_DP_PID" || peers_die "l2tpx-dataplane exited"; grep -q "running" "$PEERS_TMP/dataplane.log"; }
-	peers_wait_for 60 "l2tpx-dataplane to run" _lab_dp_ready
-	ip netns exec "$PEERS_NS_LNS" setsid "$LAB_CP_BIN" -c "$PEERS_TMP/lns.toml" -- --log-level=lib.eal:warning \
-		>>"$PEERS_TMP/controlplane.log" 2>&1 </dev/null &
-	LAB_CP_PID=$!
-	PEERS_PIDS+=("$LAB_CP_PID")
-	_lab_cp_ready() {
-		peers_alive "$LAB_CP_PID" || peers_die "l2tpx-controlplane exited"
-		grep -q "l2tpx-controlplane running" "$PEERS_TMP/controlplane.log"
-	}
-	peers_wait_for 60 "l2tpx-controlplane to attach" _lab_cp_ready
+	LNS_DP_BIN=$LAB_DP_BIN
+	LNS_CP_BIN=$LAB_CP_BIN
+	lns_start_dataplane "$PEERS_TMP/dp.toml"
+	lns_start_controlplane
+	PEERS_PIDS+=("$CP_PID")
 }
 
 # lab_gen_args: the l2tpx-gen options that describe this lab (ports, addresses, secret).
@@ -210,21 +164,32 @@ lab_gen_args() {
 		--core-next-hop "$LAB_CORE_DP_IP" --secret "$PEERS_TUNNEL_SECRET" --host-name l2tpx-gen
 }
 
-# lab_telemetry COMMAND...: the dataplane's DPDK telemetry answers, one JSON line each.
-lab_telemetry() {
-	/usr/bin/python3 - "/var/run/dpdk/$LAB_PREFIX/dpdk_telemetry.v2" "$@" <<'PY'
-import json, socket, sys
-for cmd in sys.argv[2:]:
-    try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.settimeout(2)
-        s.connect(sys.argv[1])
-        s.recv(16384)  # greeting
-        s.send(cmd.encode())
-        r = json.loads(s.recv(1 << 20).decode())
-        s.close()
-        print(json.dumps(r.get(cmd, r)))
-    except (OSError, ValueError) as e:
-        print(json.dumps({"error": str(e)}))
-PY
+# lab_users GEN SESSIONS: the generator's users (user{n}@lab / pw-{n}) in $PEERS_TMP/users
+# and the LNS configuration for them (lab_write_config).
+lab_users() {
+	"$1" --print-users --sessions "$2" --user 'user{n}@lab' --password 'pw-{n}' >"$PEERS_TMP/users" ||
+		peers_die "l2tpx-gen --print-users"
+	lab_write_config "$2" "$PEERS_TMP/users"
 }
+
+# lab_run_gen GEN SESSIONS OPTION...: runs l2tpx-gen in the generator namespace against the
+# lab's LNS as lab_users' users, with the options, its report in $PEERS_TMP/report.json and
+# 128 MB of EAL memory; waits up to 100 s for it to exit, prints its summary (gen.out; its
+# log is gen.log) and sets GEN_RC to its exit status.
+# shellcheck disable=SC2034 # GEN_RC is read by the caller
+lab_run_gen() {
+	local gen=$1 sessions=$2 args
+	shift 2
+	mapfile -t args < <(lab_gen_args)
+	ip netns exec "$PEERS_NS_LAC" "$gen" "${args[@]}" --sessions "$sessions" --user 'user{n}@lab' --password 'pw-{n}' \
+		"$@" --json "$PEERS_TMP/report.json" -- --log-level=lib.eal:warning -m 128 \
+		>"$PEERS_TMP/gen.out" 2>"$PEERS_TMP/gen.log" </dev/null &
+	LAB_GEN_PID=$!
+	PEERS_PIDS+=("$LAB_GEN_PID")
+	peers_wait_for 100 "l2tpx-gen to finish" lab_gen_done_
+	wait "$LAB_GEN_PID"
+	GEN_RC=$?
+	LAB_GEN_PID=
+	cat "$PEERS_TMP/gen.out"
+}
+lab_gen_done_() { ! peers_alive "$LAB_GEN_PID"; }

@@ -136,9 +136,12 @@ phase() { # lns
 	local LNS=$1
 	export PEERS_PREFIX=l2tpx-cmp
 	export PEERS_POOL=198.19.0.0/20
-	# shellcheck source=../../../tests/peers/peers_lib.sh
+	# shellcheck source=../../../tests/peers/peers_lib.sh source-path=SCRIPTDIR
 	. "$repo/tests/peers/peers_lib.sh"
+	# shellcheck source=../../../tests/peers/lns_lib.sh source-path=SCRIPTDIR
+	. "$repo/tests/peers/lns_lib.sh"
 	DP_PREFIX="l2tpx-cmp-$BASHPID"
+	LNS_PREFIX=$DP_PREFIX
 	GEN_PREFIX="l2tpx-cmp-gen-$BASHPID"
 	CP_PID=
 	phase_exit() {
@@ -156,8 +159,8 @@ phase() { # lns
 		)
 		rc=$?
 		# DPDK files of our prefix, left behind when a process had to be killed.
-		rm -f /dev/hugepages/"${DP_PREFIX}"map_* 2>/dev/null
-		rm -rf "/var/run/dpdk/$DP_PREFIX" "/var/run/dpdk/$GEN_PREFIX" 2>/dev/null
+		lns_remove_dpdk_files
+		rm -rf "/var/run/dpdk/$GEN_PREFIX" 2>/dev/null
 		exit $rc
 	}
 	peers_init
@@ -439,37 +442,14 @@ start_l2tpx() {
 	ip -n "$PEERS_NS_LNS" addr flush dev "$PEERS_IF_LNS"
 	ip -n "$PEERS_NS_LNS" addr flush dev "$PEERS_IF_CORE_LNS"
 	ip netns exec "$PEERS_NS_LNS" sysctl -qw net.ipv4.ip_forward=0
-	cat >"$PEERS_TMP/dp.toml" <<EOF
-[dataplane]
-main_lcore = 0
-worker_lcores = []
-file_prefix = "$DP_PREFIX"
-mbuf_pool_size = 16383
-mbuf_cache_size = 128
-session_capacity = 65536
-tunnel_capacity = 1024
-route_capacity = 8192
-command_ring_size = 1024
-event_ring_size = 4096
-punt_ring_size = 4096
-inject_ring_size = 4096
-idle_max_sleep_us = 200
-telemetry = true
-punt_unknown_sessions = true
-
-[[port]]
-name = "access0"
-devargs = "net_af_packet0,iface=$PEERS_IF_LNS"
-role = "access"
-addresses = ["$PEERS_LNS_IP/24"]
-
-[[port]]
-name = "core0"
-devargs = "net_af_packet1,iface=$PEERS_IF_CORE_LNS"
-role = "core"
-addresses = ["$PEERS_CORE_GW_IP/24"]
-gateway = "$PEERS_CORE_IP"
-EOF
+	LNS_IF_CORE_DP=$PEERS_IF_CORE_LNS
+	LNS_CORE_DP_IP=$PEERS_CORE_GW_IP
+	LNS_CORE_HOST_IP=$PEERS_CORE_IP
+	LNS_TOML="$PEERS_TMP/lns.toml"
+	LNS_LOG_DIR=$PEERS_TMP
+	lns_dataplane_toml mbuf_pool_size=16383 mbuf_cache_size=128 session_capacity=65536 tunnel_capacity=1024 \
+		route_capacity=8192 command_ring_size=1024 event_ring_size=4096 punt_ring_size=4096 inject_ring_size=4096 \
+		idle_max_sleep_us=200 punt_unknown_sessions=true >"$PEERS_TMP/dp.toml"
 	cp "$PEERS_TMP/dp.toml" "$PEERS_TMP/lns.toml"
 	cat >>"$PEERS_TMP/lns.toml" <<EOF
 
@@ -505,25 +485,12 @@ name = "cmp"
 first = "198.19.0.10"
 last = "198.19.15.250"
 EOF
-	"$CP_BIN" -c "$PEERS_TMP/lns.toml" --check >"$PEERS_TMP/check.log" 2>&1 ||
-		peers_die "configuration check: $(cat "$PEERS_TMP/check.log")"
-	ip netns exec "$PEERS_NS_LNS" setsid "$DP_BIN" -c "$PEERS_TMP/dp.toml" -- --log-level=lib.eal:warning \
-		>>"$PEERS_TMP/dataplane.log" 2>&1 </dev/null &
-	DP_PID=$!
-	PEERS_PIDS+=("$DP_PID")
-	dp_ready() { peers_alive "$DP_PID" || peers_die "l2tpx-dataplane exited"; grep -q "running" "$PEERS_TMP/dataplane.log" 2>/dev/null; }
-	peers_wait_for 60 "l2tpx-dataplane to run" dp_ready
-	ip netns exec "$PEERS_NS_LNS" setsid "$CP_BIN" -c "$PEERS_TMP/lns.toml" -- --log-level=lib.eal:warning \
-		>>"$PEERS_TMP/controlplane.log" 2>&1 </dev/null &
-	CP_PID=$!
+	lns_check
+	lns_start_dataplane "$PEERS_TMP/dp.toml"
+	# The management socket is opened once the control plane has attached (its log level is
+	# "warn" here, so no "running" line).
+	lns_start_controlplane "$PEERS_TMP/cp.sock"
 	PEERS_PIDS+=("$CP_PID") # stopped first by phase_exit
-	cp_ready() {
-		peers_alive "$CP_PID" || peers_die "l2tpx-controlplane exited"
-		# The management socket is opened once the control plane has attached (its log level
-		# is "warn" here, so no "running" line).
-		[ -S "$PEERS_TMP/cp.sock" ]
-	}
-	peers_wait_for 60 "l2tpx-controlplane to attach" cp_ready
 	peers_log "l2tpx LNS up (dataplane $DP_PID, control plane $CP_PID)"
 }
 

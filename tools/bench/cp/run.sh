@@ -124,25 +124,17 @@ for c in ip setsid taskset /usr/bin/python3; do
 done
 # shellcheck source=../../../tests/peers/peers_lib.sh source-path=SCRIPTDIR
 . "$repo/tests/peers/peers_lib.sh"
+# shellcheck source=../../../tests/peers/lns_lib.sh source-path=SCRIPTDIR
+. "$repo/tests/peers/lns_lib.sh"
 [ $KEEP_LOGS = 1 ] && export PEERS_KEEP=1
 
-B_PREFIX="l2tpx-bcp-$$"
-DP_PID=
-CP_PID=
+LNS_PREFIX="l2tpx-bcp-$$" # DPDK --file-prefix
+LNS_WRAP=(taskset -c "$LNS_CPU")
 LAC_PID=
 
-stop_lns() { # the control plane before the dataplane; then the DPDK files of our prefix
-	local pid i
-	for pid in "$LAC_PID" "$CP_PID" "$DP_PID"; do
-		if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then continue; fi
-		kill -TERM "$pid"
-		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	LAC_PID='' CP_PID='' DP_PID=
-	rm -f /dev/hugepages/"${B_PREFIX}"map_* 2>/dev/null
-	rm -rf "/var/run/dpdk/$B_PREFIX" 2>/dev/null
+stop_lns() { # the LAC, the control plane, the dataplane; then the DPDK files of our prefix
+	lns_end "$LAC_PID"
+	LAC_PID=
 }
 b_exit() {
 	local rc=$?
@@ -167,7 +159,7 @@ udp_rcvbuf_errors() { # namespace: UDP datagrams its kernel dropped for a full s
 		/proc/net/snmp 2>/dev/null || echo 0
 }
 dp_drops_json() { # the dataplane's non-zero drop counters and the access port's imissed (DPDK telemetry)
-	/usr/bin/python3 - "/var/run/dpdk/$B_PREFIX/dpdk_telemetry.v2" <<'PY' 2>/dev/null || echo '{}'
+	/usr/bin/python3 - "$(lns_telemetry_socket)" <<'PY' 2>/dev/null || echo '{}'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(2)
@@ -207,29 +199,15 @@ run_scenario() { # name
 		auth_required=true
 		lac_secret=(--secret "$PEERS_TUNNEL_SECRET")
 	fi
-	cat >"$d/lns.toml" <<EOF
-[dataplane]
-main_lcore = $LNS_CPU
-worker_lcores = []
-file_prefix = "$B_PREFIX"
-mbuf_pool_size = 16383
-mbuf_cache_size = 128
-session_capacity = $SESSION_CAPACITY
-tunnel_capacity = 1024
-route_capacity = 16384
-command_ring_size = 4096
-event_ring_size = 4096
-punt_ring_size = 4096
-inject_ring_size = 4096
-idle_max_sleep_us = 200
-telemetry = true
-punt_unknown_sessions = true
-
-[[port]]
-name = "access0"
-devargs = "net_af_packet0,iface=$PEERS_IF_LNS$ring_arg"
-role = "access"
-addresses = ["$PEERS_LNS_IP/24"]
+	LNS_TOML="$d/lns.toml"
+	LNS_LOG_DIR=$d
+	LNS_ACCESS_DEVARGS=$ring_arg
+	{
+		lns_dataplane_toml main_lcore="$LNS_CPU" mbuf_pool_size=16383 mbuf_cache_size=128 \
+			session_capacity="$SESSION_CAPACITY" tunnel_capacity=1024 route_capacity=16384 command_ring_size=4096 \
+			event_ring_size=4096 punt_ring_size=4096 inject_ring_size=4096 idle_max_sleep_us=200 \
+			punt_unknown_sessions=true
+		cat <<EOF
 
 [controlplane]
 lcore = $LNS_CPU
@@ -266,23 +244,12 @@ name = "bench"
 first = "100.64.0.10"
 last = "$pool_last"
 EOF
+	} >"$LNS_TOML"
 	"$CP_BIN" -c "$d/lns.toml" --check >"$d/check.log" 2>&1 || { cat "$d/check.log" >&2; return 1; }
-	ip netns exec "$PEERS_NS_LNS" setsid taskset -c "$LNS_CPU" "$DP_BIN" -c "$d/lns.toml" -- --log-level=lib.eal:warning \
-		>>"$d/dataplane.log" 2>&1 </dev/null &
-	DP_PID=$!
-	PEERS_PIDS+=("$DP_PID")
-	dp_ready() { peers_alive "$DP_PID" || peers_die "l2tpx-dataplane exited (see $d/dataplane.log)"; grep -q "running" "$d/dataplane.log"; }
-	peers_wait_for 60 "l2tpx-dataplane to run" dp_ready
-	ip netns exec "$PEERS_NS_LNS" setsid taskset -c "$LNS_CPU" "$CP_BIN" -c "$d/lns.toml" -- --log-level=lib.eal:warning \
-		>>"$d/controlplane.log" 2>&1 </dev/null &
-	CP_PID=$!
-	PEERS_PIDS+=("$CP_PID")
+	lns_start_dataplane
 	# log_level "warn" (no per-call lines): ready once the management socket exists.
-	cp_ready() {
-		peers_alive "$CP_PID" || peers_die "l2tpx-controlplane exited (see $d/controlplane.log)"
-		[ -S "$d/cp.sock" ]
-	}
-	peers_wait_for 60 "l2tpx-controlplane to attach" cp_ready
+	lns_start_controlplane "$d/cp.sock"
+	PEERS_PIDS+=("$CP_PID")
 	local cap_pid=
 	if [ "${BENCH_CP_CAPTURE:-0}" = 1 ]; then # diagnosis: every L2TP packet on the LAC's veth
 		: >"$d/tcpdump.log"
@@ -330,20 +297,7 @@ EOF
 	echo "$(($(udp_rcvbuf_errors "$PEERS_NS_LAC") - rcvbuf0))" >"$d/lac-rcvbuf-errors"
 	[ -n "$perf_pid" ] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null; }
 	dp_drops_json >"$d/dp-drops.json"
-	/usr/bin/python3 - "$d/cp.sock" >"$d/cp-stats.json" 2>/dev/null <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(b'{"v": 1, "id": 1, "cmd": "show stats", "args": {}}\n')
-buf = b""
-while not buf.endswith(b"\n"):
-    c = s.recv(65536)
-    if not c:
-        break
-    buf += c
-print(json.dumps(json.loads(buf).get("result", {})))
-PY
+	MGMT_SOCK="$d/cp.sock" lns_mgmt "show stats" >"$d/cp-stats.json" 2>/dev/null || echo '{}' >"$d/cp-stats.json"
 	# The LAC tears its sessions down (StopCCN) and writes its JSON report on SIGTERM.
 	if peers_alive "$LAC_PID"; then
 		kill -TERM "$LAC_PID"

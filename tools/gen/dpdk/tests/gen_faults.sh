@@ -25,9 +25,7 @@ LAB_CORE_RELAY=1
 . "$HERE/../../lab_lib.sh"
 
 lab_init
-"$GEN" --print-users --sessions "$SESSIONS" --user 'user{n}@lab' --password 'pw-{n}' >"$PEERS_TMP/users" ||
-	peers_die "l2tpx-gen --print-users"
-lab_write_config "$SESSIONS" "$PEERS_TMP/users"
+lab_users "$GEN" "$SESSIONS"
 
 ip netns exec "$PEERS_NS_CORE" /usr/bin/python3 "$HERE/fault_relay.py" "$LAB_IF_RELAY_A" "$LAB_IF_RELAY_B" \
 	"$DROP_EVERY" "$SWAP_EVERY" 9000 "$PEERS_TMP/relay.json" >"$PEERS_TMP/relay.log" 2>&1 </dev/null &
@@ -38,20 +36,9 @@ peers_wait_for 20 "the fault relay" _relay_ready
 
 lab_start_lns
 
-mapfile -t GEN_ARGS < <(lab_gen_args)
 peers_log "l2tpx-gen: $SESSIONS sessions, 2 streams per session and direction, 100 pps each, 3 s"
-ip netns exec "$PEERS_NS_LAC" "$GEN" "${GEN_ARGS[@]}" --sessions "$SESSIONS" --user 'user{n}@lab' --password 'pw-{n}' \
-	--rate 100 --streams-per-session 2 --duration 3s --drain 1s --max-lag 250ms --frame-sizes 64,200 --direction both --quiet \
-	--json "$PEERS_TMP/report.json" --all-streams -- --log-level=lib.eal:warning -m 128 \
-	>"$PEERS_TMP/gen.out" 2>"$PEERS_TMP/gen.log" </dev/null &
-LAB_GEN_PID=$!
-PEERS_PIDS+=("$LAB_GEN_PID")
-_gen_done() { ! peers_alive "$LAB_GEN_PID"; }
-peers_wait_for 100 "l2tpx-gen to finish" _gen_done
-wait "$LAB_GEN_PID"
-GEN_RC=$?
-LAB_GEN_PID=
-cat "$PEERS_TMP/gen.out"
+lab_run_gen "$GEN" "$SESSIONS" --rate 100 --streams-per-session 2 --duration 3s --drain 1s --max-lag 250ms \
+	--frame-sizes 64,200 --direction both --quiet --all-streams
 # Loss is expected: the run "fails" its (default) checks only if a threshold was set; none is.
 [ "$GEN_RC" = 0 ] || [ "$GEN_RC" = 1 ] || { cat "$PEERS_TMP/gen.log" >&2; peers_die "l2tpx-gen exited $GEN_RC"; }
 kill -TERM "$RELAY_PID"

@@ -25,29 +25,16 @@ export PEERS_PREFIX=l2tpx-gentest
 . "$(dirname "$0")/../../lab_lib.sh"
 
 lab_init
-"$GEN" --print-users --sessions "$SESSIONS" --user 'user{n}@lab' --password 'pw-{n}' >"$PEERS_TMP/users" ||
-	peers_die "l2tpx-gen --print-users"
-lab_write_config "$SESSIONS" "$PEERS_TMP/users"
+lab_users "$GEN" "$SESSIONS"
 lab_start_lns
 
-mapfile -t GEN_ARGS < <(lab_gen_args)
 peers_log "l2tpx-gen: $SESSIONS sessions, $RATE pps per stream both ways for 3 s ${GEN_EXTRA[*]}"
-ip netns exec "$PEERS_NS_LAC" "$GEN" "${GEN_ARGS[@]}" --sessions "$SESSIONS" --user 'user{n}@lab' --password 'pw-{n}' \
-	--setup-rate 400 --max-outstanding 64 --setup-timeout 60s --rate "$RATE" --duration 3s --drain 1s --max-lag 250ms \
-	--frame-sizes 64,128,512 --direction both --max-loss 0 --min-sessions-up "$SESSIONS" --quiet \
-	--json "$PEERS_TMP/report.json" "${GEN_EXTRA[@]}" -- --log-level=lib.eal:warning -m 128 \
-	>"$PEERS_TMP/gen.out" 2>"$PEERS_TMP/gen.log" </dev/null &
-LAB_GEN_PID=$!
-PEERS_PIDS+=("$LAB_GEN_PID")
-_gen_done() { ! peers_alive "$LAB_GEN_PID"; }
-peers_wait_for 100 "l2tpx-gen to finish" _gen_done
-wait "$LAB_GEN_PID"
-GEN_RC=$?
-LAB_GEN_PID=
-cat "$PEERS_TMP/gen.out"
+lab_run_gen "$GEN" "$SESSIONS" --setup-rate 400 --max-outstanding 64 --setup-timeout 60s --rate "$RATE" --duration 3s \
+	--drain 1s --max-lag 250ms --frame-sizes 64,128,512 --direction both --max-loss 0 --min-sessions-up "$SESSIONS" \
+	--quiet "${GEN_EXTRA[@]}"
 [ "$GEN_RC" = 0 ] || { cat "$PEERS_TMP/gen.log" >&2; peers_die "l2tpx-gen exited $GEN_RC"; }
 
-lab_telemetry /l2tpx/stats >"$PEERS_TMP/stats.json"
+lns_telemetry /l2tpx/stats >"$PEERS_TMP/stats.json"
 /usr/bin/python3 - "$PEERS_TMP/report.json" "$PEERS_TMP/stats.json" "$SESSIONS" <<'PY' || peers_die "report and dataplane counters disagree"
 import json, sys
 rep = json.load(open(sys.argv[1]))
