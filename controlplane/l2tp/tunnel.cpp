@@ -123,6 +123,14 @@ void tunnel::close(uint16_t result, uint16_t error, std::string_view message) {
 
 // --- transmit side ---------------------------------------------------------------------
 
+void tunnel::notify_sent() {
+	sent_check_.stop();
+	auto ready = std::exchange(sent_ready_, {});
+	for (auto id : ready)
+		if (session *s = find_session(id))
+			s->connect_sent();
+}
+
 void tunnel::notify_when_sent(session &s, uint16_t ns) {
 	if (transport_.queued() == 0) { // everything queued so far, ns included, is on the wire
 		s.connect_sent();
@@ -141,12 +149,7 @@ void tunnel::transmit(uint16_t ns, uint16_t nr, std::span<const uint8_t> msg) {
 			return true;
 		});
 		if (!sent_ready_.empty() && !sent_check_.running())
-			sent_check_.start(duration{0}, [this] {
-				auto ready = std::exchange(sent_ready_, {});
-				for (auto id : ready)
-					if (session *s = find_session(id))
-						s->connect_sent();
-			});
+			sent_check_.start(duration{0}, [this] { notify_sent(); });
 	}
 	if (!msg.empty()) {
 		// The stored packet is complete; patch this transmission's Ns/Nr.
@@ -260,6 +263,10 @@ void tunnel::receive(const l2tp::v2_header &h, std::span<const uint8_t> packet) 
 			break;
 		process(*p);
 	}
+	// An ICCN this ack released is on the wire now: the call is established before the
+	// next datagram (the LNS's first LCP frame, possibly) is looked at, not a loop later.
+	if (!sent_ready_.empty() && state_ != S::dead)
+		notify_sent();
 	if (state_ == S::closing && transport_.all_acked())
 		die(cause_);
 }

@@ -137,6 +137,7 @@ private:
 	void send_stopccn(uint16_t result, uint16_t error, std::string_view message);
 	void become_established();
 	void transmit(uint16_t ns, uint16_t nr, std::span<const uint8_t> msg);
+	void notify_sent(); // connect_sent() for the sessions in sent_ready_
 	void transport_failed();
 	void die(const disconnect_cause &why);
 	void teardown_sessions(const disconnect_cause &why);
