@@ -24,6 +24,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 namespace l2tpx::dp {
@@ -511,6 +513,21 @@ void runtime::teardown() {
 		rte_ring_free(r);
 	}
 	spread_rings_.clear();
+	// Freeing memory releases hugepages, and DPDK unmaps released pages in every attached
+	// secondary too: a control plane still polling the rings would crash. Ask it first; it
+	// answers once it no longer touches them (no secondary, or none that knows the
+	// request: the call returns at once or after the timeout).
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		rte_mp_msg req{};
+		std::snprintf(req.name, sizeof(req.name), "%s", ring::detach_request_name);
+		struct rte_mp_reply reply{};
+		timespec ts{1, 0};
+		if (rte_mp_request_sync(&req, &reply, &ts) == 0) {
+			if (reply.nb_received > 0)
+				spdlog::info("{} secondary process(es) detached", reply.nb_received);
+			std::free(reply.msgs);
+		}
+	}
 	neigh_.reset();
 	tables_.reset();
 	rte_ring_free(cmd_ring_);

@@ -479,7 +479,7 @@ void daemon::run(const volatile std::sig_atomic_t *stop, volatile std::sig_atomi
 		if (now >= next_alive_check_) {
 			next_alive_check_ = now + duration(500);
 			if (!io_.alive()) {
-				spdlog::critical("the dataplane process is gone; exiting without touching its rings");
+				spdlog::critical("the dataplane is stopping or gone; exiting without touching its rings");
 				fatal_ = true;
 				break;
 			}

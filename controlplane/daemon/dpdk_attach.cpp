@@ -7,7 +7,11 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "shared/ring/ring_names.hpp"
 
@@ -18,6 +22,35 @@ struct dpdk_attachment::rings {
 	rte_mempool *pool = nullptr;
 	bool eal = false;
 };
+
+namespace {
+
+// The dataplane's detach request (ring::detach_request_name), answered from EAL's
+// multi-process thread: 0 none, 1 asked (the main thread must stop touching the shared
+// objects), 2 the main thread has seen it and will not touch them again.
+std::atomic<int> g_detach{0};
+
+int on_detach_request(const rte_mp_msg *msg, const void *peer) {
+	int expected = 0;
+	g_detach.compare_exchange_strong(expected, 1);
+	// Wait (bounded) until the main thread is out of any ring or mempool call: it checks
+	// the flag on entry to each. The dataplane frees nothing before this answer.
+	for (int i = 0; i < 500 && g_detach.load() != 2; ++i)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	rte_mp_msg reply{};
+	std::snprintf(reply.name, sizeof(reply.name), "%s", msg->name);
+	return rte_mp_reply(&reply, static_cast<const char *>(peer));
+}
+
+// Every access to the shared objects starts here: false once the dataplane asked.
+bool may_touch() noexcept {
+	if (g_detach.load(std::memory_order_acquire) == 0)
+		return true;
+	g_detach.store(2, std::memory_order_release);
+	return false;
+}
+
+} // namespace
 
 std::unique_ptr<dpdk_attachment> dpdk_attachment::attach(const attach_options &o, std::string &error) {
 	std::vector<std::string> args{o.program,
@@ -60,6 +93,11 @@ std::unique_ptr<dpdk_attachment> dpdk_attachment::attach(const attach_options &o
 		error = std::string("mempool ") + ring::pool_name + " not found";
 		return nullptr;
 	}
+	if (rte_mp_action_register(ring::detach_request_name, on_detach_request) < 0 && rte_errno != EEXIST) {
+		error = std::string("cannot register the multi-process action ") + ring::detach_request_name + ": " +
+		        rte_strerror(rte_errno);
+		return nullptr;
+	}
 	d->scratch_.resize(16384);
 	return d;
 }
@@ -70,15 +108,19 @@ dpdk_attachment::~dpdk_attachment() {
 }
 
 bool dpdk_attachment::alive() {
-	return rte_eal_primary_proc_alive(nullptr) != 0;
+	return may_touch() && rte_eal_primary_proc_alive(nullptr) != 0;
 }
 
 bool dpdk_attachment::try_send(const ring::command &c) {
+	if (!may_touch())
+		return false;
 	ring::command copy = c; // rte_ring_enqueue_elem takes a non-const pointer
 	return rte_ring_enqueue_elem(r_->cmd, &copy, sizeof(copy)) == 0;
 }
 
 bool dpdk_attachment::poll_event(ring::event &e) {
+	if (!may_touch())
+		return false;
 	if (rte_ring_dequeue_elem(r_->evt, &e, sizeof(e)) != 0)
 		return false;
 	++counters_.events;
@@ -88,7 +130,7 @@ bool dpdk_attachment::poll_event(ring::event &e) {
 unsigned dpdk_attachment::drain_punts(unsigned max, const std::function<void(std::span<const uint8_t>)> &fn) {
 	rte_mbuf *pkts[32];
 	unsigned done = 0;
-	while (done < max) {
+	while (done < max && may_touch()) {
 		const unsigned want = std::min<unsigned>(32, max - done);
 		const unsigned n = rte_ring_dequeue_burst(r_->punt, reinterpret_cast<void **>(pkts), want, nullptr);
 		for (unsigned i = 0; i < n; i++) {
@@ -113,6 +155,8 @@ unsigned dpdk_attachment::drain_punts(unsigned max, const std::function<void(std
 
 bool dpdk_attachment::inject(const ring::inject_meta &meta, std::span<const uint8_t> part1,
                              std::span<const uint8_t> part2) {
+	if (!may_touch())
+		return false;
 	const size_t len = sizeof(meta) + part1.size() + part2.size();
 	rte_mbuf *m = rte_pktmbuf_alloc(r_->pool);
 	if (!m) {

@@ -18,5 +18,9 @@ inline constexpr const char *punt_ring_name = "l2tpx_punt";
 inline constexpr const char *inject_ring_name = "l2tpx_inject";
 // rte_mempool of packet mbufs; the control plane allocates inject mbufs from it.
 inline constexpr const char *pool_name = "l2tpx_pkt";
+// DPDK multi-process request (rte_mp_request_sync) the dataplane sends before it frees the
+// objects above at exit: freeing releases their hugepages, which DPDK then unmaps in every
+// attached secondary. The control plane answers once it no longer touches them.
+inline constexpr const char *detach_request_name = "l2tpx_detach";
 
 } // namespace l2tpx::ring

@@ -161,6 +161,19 @@ sys.exit(0 if d["stale_sessions_removed"] == 1 and d["stale_tunnels_closed"] == 
 peers_wait_for 10 "show stats to count xl2tpd's tunnel closed" xl_stats_ok
 peers_log "xl2tpd: $(grep -m1 "tunnel state lost" "$PEERS_TMP/xl2tpd.log")"
 
-# 5. Orderly stop.
-lns_stop
-peers_log "restart: OK (flush: sessions removed, StopCCN taken by the scapy LAC and by xl2tpd; stats in stats.json)"
+# 5. The dataplane stops first, with the control plane attached: it asks the control plane
+#    to detach before it frees the shared rings (freeing unmaps their hugepages in every
+#    secondary); the control plane exits 3 ("dataplane gone"), never with a crash.
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+dp_rc=$?
+[ "$dp_rc" = 0 ] || peers_die "l2tpx-dataplane exited with $dp_rc"
+cp_gone() { ! peers_alive "$CP_PID"; }
+peers_wait_for 10 "the control plane to leave after the dataplane" cp_gone
+wait "$CP_PID"
+cp_rc=$?
+[ "$cp_rc" = 3 ] || peers_die "l2tpx-controlplane exited with $cp_rc after the dataplane stopped (3 expected)"
+grep -q "secondary process(es) detached" "$LNS_LOG_DIR/dataplane.log" ||
+	peers_die "the dataplane did not ask the control plane to detach"
+CP_PID= DP_PID=
+peers_log "restart: OK (flush: sessions removed, StopCCN taken by the scapy LAC and by xl2tpd; stats in stats.json; dataplane stopped first: control plane detached, exit 3)"
