@@ -300,11 +300,21 @@ void endpoint::receive_sccrq(const udp_endpoint &from, const l2tp::v2_header &h,
 
 bool endpoint::admit(const udp_endpoint &from) {
 	const auto &lim = cfg_.limits;
-	size_t live = 0, per_peer = 0, half = 0, half_peer = 0;
+	size_t live = 0, per_peer = 0, half = 0, half_peer = 0, lingering = 0;
+	tunnel *oldest_lingering = nullptr;
 	std::map<std::array<uint8_t, 16>, size_t> half_by_peer;
 	for (const auto &[id, t] : tunnels_) {
 		if (t->state() == tunnel_state::dead)
 			continue;
+		// A closed tunnel lingers after its StopCCN only to re-acknowledge retransmissions
+		// (31 s): it holds a table slot but is no longer the peer's tunnel. A LAC that
+		// reconnects at once must not be refused because its previous tunnels still linger.
+		if (t->lingering()) {
+			++lingering;
+			if (!oldest_lingering || t->created() < oldest_lingering->created())
+				oldest_lingering = t.get();
+			continue;
+		}
 		++live;
 		const bool mine = same_address(t->peer(), from);
 		per_peer += mine;
@@ -316,6 +326,12 @@ bool endpoint::admit(const udp_endpoint &from) {
 	}
 	if (live >= lim.max_tunnels || per_peer >= lim.max_tunnels_per_peer)
 		return false;
+	if (live + lingering >= lim.max_tunnels) {
+		// The table is full only because of lingering tunnels: give up the oldest one's
+		// re-acknowledgement period rather than refuse a tunnel that would be up.
+		++counters_.lingering_reclaimed;
+		oldest_lingering->abandon("lingering tunnel reclaimed");
+	}
 	if (half_peer >= lim.max_half_open_per_peer) {
 		// The address's half-open slots are taken: a LAC that lost our SCCRPs, or a flood
 		// spoofing its address. Recycle its oldest half-open tunnel rather than refusing, so

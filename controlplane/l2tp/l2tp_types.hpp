@@ -74,6 +74,7 @@ struct disconnect_cause {
 	X(rx_data_not_up)         /* data message for a session that is not established */     \
 	X(sccrq_over_limit)       /* refused: tunnel limits */                                 \
 	X(half_open_evicted)      /* half-open tunnel dropped to admit a newer SCCRQ */         \
+	X(lingering_reclaimed)    /* closed tunnel dropped early: the tunnel table was full */ \
 	X(auth_failed)            /* tunnel authentication failed */                           \
 	X(tie_breaker_won)        /* the peer's SCCRQ lost to ours: ignored */                 \
 	X(tie_breaker_lost)       /* ours lost (or tied): our tunnel abandoned */              \

@@ -88,6 +88,8 @@ public:
 	tunnel_state state() const noexcept { return state_; }
 	bool established() const noexcept { return state_ == tunnel_state::established; }
 	bool half_open() const noexcept { return state_ == tunnel_state::wait_ctl_conn; }
+	// StopCCN sent or received: kept only to acknowledge retransmissions until it dies.
+	bool lingering() const noexcept { return state_ == tunnel_state::closing || state_ == tunnel_state::closed; }
 	tunnel_id_v2 local_id() const noexcept { return local_; }
 	tunnel_id_v2 peer_id() const noexcept { return peer_id_; }
 	const udp_endpoint &peer() const noexcept { return peer_; }

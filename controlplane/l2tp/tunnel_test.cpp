@@ -404,5 +404,42 @@ TEST(tunnel_hostile, per_peer_and_global_tunnel_limits) {
 	EXPECT_EQ(n.lns.ep->tunnel_count(), 3u);
 }
 
+TEST(tunnel_hostile, lingering_tunnels_do_not_refuse_a_reconnecting_lac) {
+	// A LAC that tears its tunnels down and dials again at once: the closed tunnels linger
+	// 31 s on the LNS to re-acknowledge a retransmitted StopCCN, but they must count neither
+	// against the per-peer limit nor, while a slot is needed, against the table.
+	auto lns = two_ends::lns_default();
+	lns.limits.max_tunnels_per_peer = 2;
+	lns.limits.max_tunnels = 3;
+	two_ends n(two_ends::lac_default(), lns);
+	for (int round = 0; round < 3; ++round) {
+		for (int i = 0; i < 2; ++i)
+			ASSERT_TRUE(n.lac.ep->open_tunnel(lns_addr));
+		n.run(100ms); // well below the first retransmission: no SCCRQ may have been refused
+		size_t up = 0, lingering = 0;
+		n.lns.ep->for_each_tunnel([&](tunnel &t) {
+			up += t.established();
+			lingering += t.lingering();
+		});
+		EXPECT_EQ(up, 2u) << "round " << round;
+		EXPECT_LE(up + lingering, 3u) << "round " << round;
+		n.lac.ep->for_each_tunnel([](tunnel &t) {
+			if (t.established())
+				t.close(1);
+		});
+		n.run(100ms);
+	}
+	EXPECT_EQ(n.lns.ep->counters().sccrq_over_limit, 0u);
+	EXPECT_GE(n.lns.ep->counters().lingering_reclaimed, 1u);
+	// The limits still hold for tunnels that are up.
+	for (int i = 0; i < 3; ++i)
+		ASSERT_TRUE(n.lac.ep->open_tunnel(lns_addr));
+	n.run(100ms);
+	size_t up = 0;
+	n.lns.ep->for_each_tunnel([&](tunnel &t) { up += t.established(); });
+	EXPECT_EQ(up, 2u);
+	EXPECT_GE(n.lns.ep->counters().sccrq_over_limit, 1u);
+}
+
 } // namespace
 } // namespace l2tpx::cp::test
