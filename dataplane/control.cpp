@@ -431,7 +431,8 @@ void controller::icmp_error_for(rte_mbuf *m) {
 			core = p;
 			break;
 		}
-	auto *h = core ? reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(e, 14)) : nullptr;
+	const uint16_t core_vlan = core ? rt_.neigh().port_vlan(core->id) : 0;
+	auto *h = core ? reinterpret_cast<uint8_t *>(rte_pktmbuf_prepend(e, core_vlan ? 18 : 14)) : nullptr;
 	if (!h) {
 		st.icmp_errors_unsent++;
 		rte_pktmbuf_free(e);
@@ -439,10 +440,15 @@ void controller::icmp_error_for(rte_mbuf *m) {
 	}
 	std::memcpy(h, core->mac, 6);
 	std::memcpy(h + 6, core->mac, 6);
-	store_be16(h + 12, et);
+	if (core_vlan) { // a core port on a VLAN takes only frames with its tag
+		store_be16(h + 12, RTE_ETHER_TYPE_VLAN);
+		store_be16(h + 14, core_vlan);
+		store_be16(h + 16, et);
+	} else {
+		store_be16(h + 12, et);
+	}
 	e->port = core->id;
 	burst_out out;
-	out.n_tx = out.n_punt = out.n_local = 0;
 	process_rx_burst(rt_.main_worker().ctx, core->id, &e, 1, out);
 	for (uint16_t i = 0; i < out.n_tx; i++) {
 		st.icmp_errors_sent++;
@@ -452,6 +458,8 @@ void controller::icmp_error_for(rte_mbuf *m) {
 		st.icmp_errors_unsent++; // no session for that address any more (counted by the path)
 	rte_pktmbuf_free_bulk(out.local, out.n_local);
 	rte_pktmbuf_free_bulk(out.punt, out.n_punt);
+	rte_pktmbuf_free_bulk(out.icmp, out.n_icmp); // never an error about an error
+	rte_pktmbuf_free_bulk(out.glean, out.n_glean);
 }
 
 uint32_t controller::injected() {

@@ -185,6 +185,7 @@ seq = "recv"
 pseudowire = "eth_vlan"
 vlan = 100
 attachment_port = "lan"
+reorder_timeout_ms = 40
 )");
 	ASSERT_EQ(c.static_sessions.size(), 1u);
 	const auto t = dp::static_tunnel_params(c.static_tunnels[0], 3);
@@ -202,6 +203,7 @@ attachment_port = "lan"
 	EXPECT_EQ(s.peer_cookie_len, 8);
 	EXPECT_EQ(s.peer_cookie[7], 0x11);
 	EXPECT_EQ(s.flags, ring::session_flag::require_seq | ring::session_flag::l2ss);
+	EXPECT_EQ(s.reorder_timeout_ms, 40);
 	dp::session_params b;
 	std::string err;
 	ASSERT_TRUE(dp::to_build_params(s, 0, 1, b, err)) << err;
@@ -211,6 +213,8 @@ attachment_port = "lan"
 	auto r = dp::build_session(b, rec);
 	EXPECT_TRUE(r) << (r ? "" : dp::to_string(r.error()));
 	EXPECT_EQ(rec.rx_cookie_len, 4);
+	EXPECT_EQ(rec.reorder_timeout_ms, 40);
+	EXPECT_EQ(rec.rx_fast, 0); // reordering is the general path's
 }
 
 } // namespace

@@ -70,7 +70,8 @@ inline icmp_build_result build_icmp_error(icmp_error kind, std::span<const uint8
 //   - m->hash.usr = icmp_punt_word(kind, mtu, to_subscriber): to_subscriber when the
 //     offender is a subscriber (decapsulated upstream packet: the error goes back down its
 //     session), false when it came from a core port (the error is routed out of that port).
-// A full ring frees the mbuf (counted local_full).
+// The paths collect such packets in burst_out::icmp; the worker enqueues them (lcore
+// counter icmp_to_main) and frees what a full ring refuses (icmp_ring_full).
 inline constexpr const char *icmp_ring_name = "l2tpx_icmp";
 inline constexpr uint32_t icmp_punt_word(icmp_error kind, uint16_t mtu, bool to_subscriber) noexcept {
 	return uint32_t(kind) | (to_subscriber ? 0x100u : 0u) | uint32_t(mtu) << 16;

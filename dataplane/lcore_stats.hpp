@@ -18,7 +18,11 @@ namespace l2tpx::dp {
 	X(local_ring_full, "frames for the dataplane itself dropped: local ring full")                \
 	X(spread_out, "packets spread to other workers (software distribution)")                      \
 	X(spread_ring_full, "packets dropped: a worker's spread ring was full")                       \
-	X(spread_in, "packets received from the software distributor")
+	X(spread_in, "packets received from the software distributor")                                \
+	X(icmp_to_main, "packets handed to the main lcore for an ICMP error (icmp ring)")            \
+	X(icmp_ring_full, "packets that would get an ICMP error dropped: icmp ring full")            \
+	X(glean_to_main, "frames to an unresolved on-link next hop handed to the main lcore")        \
+	X(glean_ring_full, "such frames dropped: local ring over half full (kept for ARP/ND)")
 
 enum class lcore_counter : uint8_t {
 #define L2TPX_X(name, desc) name,

@@ -9,6 +9,7 @@
 #include "dataplane/telemetry.hpp"
 #include "shared/ring/ring_names.hpp"
 
+#include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -21,6 +22,11 @@
 #include <rte_ring_elem.h>
 
 #include <spdlog/spdlog.h>
+
+#include <dirent.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -142,8 +148,7 @@ bool runtime::setup(const cfg::config &c, std::string &err) {
 		a.addresses = p->conf.addresses;
 		a.gateway4 = p->conf.gateway4;
 		a.gateway6 = p->conf.gateway6;
-		// a.vlan (the port's 802.1Q VLAN for its addresses) stays 0 = untagged until
-		// [[port]] has a `vlan` key (shared/config); then: a.vlan = p->conf.vlan;
+		a.vlan = p->conf.vlan; // ARP/ND accepted and sent with the port's tag; core next hops push it
 		addrs.push_back(a);
 	}
 	neigh_ = std::make_unique<neighbours>();
@@ -160,13 +165,30 @@ bool runtime::setup(const cfg::config &c, std::string &err) {
 		                       if (auto *p = port_by_id(port))
 			                       std::memcpy(mac, p->mac, 6);
 	                       }});
-	for (worker *w : workers_)
-		w->ctx = path_ctx{&tables_->view(), &w->counters, w->sstats};
+	// Reorder buffers: a fixed pool per polling lcore (dataplane.reorder_buffers, at most
+	// session_capacity; about 250 bytes each), allocated here only. Sessions beyond it are
+	// sequenced without reordering (reorder_overflow); 0 turns reordering off.
+	const uint32_t reorder_slots = std::min(conf_.dataplane.session_capacity, conf_.dataplane.reorder_buffers);
+	for (worker *w : workers_) {
+		w->reorder = new reorder_pool;
+		w->reorder->init(reorder_slots, w->index, hz_);
+		w->ctx = path_ctx{&tables_->view(), &w->counters, w->sstats, w->reorder};
+	}
 	if (!main_polls_)
 		main_->ctx = path_ctx{&tables_->view(), &main_->counters, nullptr};
 
 	if (!install_static(err))
 		return false;
+	bool ring_stats = false;
+	for (auto *p : ports_)
+		ring_stats |= p->n_ring_fds != 0;
+	if (ring_stats) {
+		ring_alarm_.store(true);
+		if (rte_eal_alarm_set(ring_stats_period_us, ring_stats_alarm, this) != 0) {
+			ring_alarm_.store(false);
+			spdlog::warn("cannot arm the AF_PACKET ring statistics alarm: kernel ring drops are read on demand only");
+		}
+	}
 	if (d.telemetry)
 		register_telemetry(*this);
 	spdlog::info("dataplane ready: {} port(s), {} worker(s){}, {} sessions capacity, boot id {:08x}", ports_.size(),
@@ -290,7 +312,9 @@ bool runtime::setup_ports(std::string &err) {
 		by_id_[p->id] = p;
 		if (!setup_port(*p, err))
 			return false;
-		view.ports[p->id] = port_info{to_path_role(pc.role), 0, pc.mtu};
+		// vlan: the paths drop frames without the port's tag (wrong_vlan) and the session
+		// templates of this port carry it (tables::build_record).
+		view.ports[p->id] = port_info{to_path_role(pc.role), 0, pc.mtu, pc.vlan};
 		if (pc.role == cfg::port_role::attachment && !tables_->add_attachment_port(p->id, err))
 			return false;
 		if (pc.role == cfg::port_role::access || pc.role == cfg::port_role::core) {
@@ -334,12 +358,14 @@ bool runtime::setup_ports(std::string &err) {
 			return false;
 		}
 		p->started = true;
+		find_ring_sockets(*p);
 		if (p->conf.role == cfg::port_role::attachment || p->conf.mac)
 			rte_eth_promiscuous_enable(p->id); // PW ports carry every frame; overridden MACs need it
-		spdlog::info("port {} (dpdk {}, {}): {} rx / {} tx queues{}{}, mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+		spdlog::info("port {} (dpdk {}, {}): {} rx / {} tx queues{}{}, mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}",
 		             p->conf.name, p->id, cfg::to_string(p->conf.role), p->nb_rxq, p->nb_txq,
 		             p->rss ? " rss" : " (software distribution)", p->shared_txq ? ", shared tx queues" : "",
-		             p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+		             p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5],
+		             p->conf.vlan ? ", vlan " + std::to_string(p->conf.vlan) : std::string());
 	}
 	return true;
 }
@@ -433,6 +459,87 @@ bool runtime::setup_port(port_runtime &p, std::string &err) {
 	return true;
 }
 
+// --- net_af_packet kernel ring drops ----------------------------------------------------------
+//
+// DPDK 22.11's af_packet PMD reports no imissed and no xstats: it never reads the sockets'
+// PACKET_STATISTICS, where the kernel counts frames it dropped because the RX ring (the
+// PMD's `framecnt` frames) was full. The sockets belong to this process: they are found as
+// the packet sockets bound to the port's interface index (/proc/net/packet, same network
+// namespace) whose inode is one of our file descriptors (/proc/self/fd). The kernel resets
+// the 32-bit counters on each read, so they are read every second and summed in 64 bits.
+
+void runtime::find_ring_sockets(port_runtime &p) {
+	rte_eth_dev_info info{};
+	if (rte_eth_dev_info_get(p.id, &info) != 0 || !info.driver_name ||
+	    std::strcmp(info.driver_name, "net_af_packet") != 0 || info.if_index == 0)
+		return;
+	std::vector<unsigned long> inodes;
+	if (std::FILE *f = std::fopen("/proc/net/packet", "r")) {
+		char line[256];
+		// sk RefCnt Type Proto Iface R Rmem User Inode
+		while (std::fgets(line, sizeof(line), f)) {
+			char sk[32];
+			unsigned refcnt, type, proto, iface, running, rmem, user;
+			unsigned long inode;
+			if (std::sscanf(line, "%31s %u %u %x %u %u %u %u %lu", sk, &refcnt, &type, &proto, &iface, &running, &rmem,
+			                &user, &inode) == 9 &&
+			    iface == info.if_index)
+				inodes.push_back(inode);
+		}
+		std::fclose(f);
+	}
+	if (DIR *dir = inodes.empty() ? nullptr : opendir("/proc/self/fd")) {
+		while (dirent *e = readdir(dir)) {
+			char path[300], target[64];
+			std::snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+			const ssize_t n = readlink(path, target, sizeof(target) - 1);
+			unsigned long inode;
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (std::sscanf(target, "socket:[%lu]", &inode) != 1 ||
+			    std::find(inodes.begin(), inodes.end(), inode) == inodes.end())
+				continue;
+			tpacket_stats st{};
+			socklen_t len = sizeof(st);
+			const int fd = std::atoi(e->d_name);
+			// The first read also clears what the kernel counted before the port started.
+			if (p.n_ring_fds < port_runtime::max_ring_fds &&
+			    getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+				p.ring_fds[p.n_ring_fds++] = fd;
+		}
+		closedir(dir);
+	}
+	if (p.n_ring_fds == 0)
+		spdlog::warn("port {}: cannot find the AF_PACKET sockets of {} (interface index {}): kernel ring drops are "
+		             "not counted", p.conf.name, info.driver_name, info.if_index);
+	else
+		spdlog::debug("port {}: {} AF_PACKET socket(s) for kernel ring statistics", p.conf.name, p.n_ring_fds);
+}
+
+void runtime::read_ring_stats() noexcept {
+	rte_spinlock_lock(&ring_stats_lock_); // the alarm thread and telemetry may both call it
+	for (auto *p : ports_)
+		for (unsigned i = 0; i < p->n_ring_fds; i++) {
+			tpacket_stats st{};
+			socklen_t len = sizeof(st);
+			if (getsockopt(p->ring_fds[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0)
+				continue;
+			p->kernel_ring_drops.fetch_add(st.tp_drops, std::memory_order_relaxed);
+			p->kernel_ring_packets.fetch_add(st.tp_packets, std::memory_order_relaxed);
+		}
+	rte_spinlock_unlock(&ring_stats_lock_);
+}
+
+void runtime::ring_stats_alarm(void *arg) {
+	auto *rt = static_cast<runtime *>(arg);
+	if (!rt->ring_alarm_.load())
+		return;
+	rt->read_ring_stats();
+	if (rte_eal_alarm_set(ring_stats_period_us, ring_stats_alarm, rt) != 0)
+		rt->ring_alarm_.store(false);
+}
+
 bool runtime::install_static(std::string &err) {
 	std::lock_guard lock(tables_->mutex());
 	for (const auto &t : conf_.static_tunnels) {
@@ -447,6 +554,9 @@ bool runtime::install_static(std::string &err) {
 			      "): " + ring::to_string(r.st) + ": " + r.detail;
 			return false;
 		}
+		// Its local UDP port takes L2TP too (before the workers start: a plain store).
+		if (t.encap == cfg::l2tp_encap::udp && t.udp_sport != conf_.dataplane.l2tp_udp_port)
+			tables_->mutable_view().set_extra_l2tp_udp_port(t.udp_sport);
 	}
 	for (const auto &s : conf_.static_sessions) {
 		const cfg::static_tunnel *t = nullptr;
@@ -480,7 +590,10 @@ void runtime::teardown() {
 		return;
 	torn_down_ = true;
 	unregister_telemetry();
+	if (ring_alarm_.exchange(false))
+		rte_eal_alarm_cancel(ring_stats_alarm, this); // waits for a running callback
 	for (auto *p : ports_) {
+		p->n_ring_fds = 0; // the PMD closes its sockets when the port stops
 		if (p->started) {
 			rte_eth_dev_stop(p->id);
 			p->started = false;
@@ -499,11 +612,15 @@ void runtime::teardown() {
 	std::vector<worker *> all = workers_;
 	if (main_ && !main_polls_)
 		all.push_back(main_);
-	for (worker *w : all)
+	for (worker *w : all) {
 		for (auto &b : w->tx) {
 			rte_pktmbuf_free_bulk(b.pkts, b.n);
 			b.n = 0;
 		}
+		delete w->reorder; // frees the packets it still holds
+		w->reorder = nullptr;
+		w->ctx.reorder = nullptr;
+	}
 	drain(punt_ring_);
 	drain(inject_ring_);
 	drain(local_ring_);

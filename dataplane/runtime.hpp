@@ -15,6 +15,7 @@
 #include "dataplane/lcore_stats.hpp"
 #include "dataplane/neighbour.hpp"
 #include "dataplane/path/path.hpp"
+#include "dataplane/path/reorder.hpp"
 #include "dataplane/tables.hpp"
 #include "shared/config/config.hpp"
 
@@ -46,6 +47,14 @@ struct port_runtime {
 	rte_spinlock_t txq_lock[max_workers + 1];
 	bool found = false;      // the DPDK device exists (closed at teardown)
 	bool started = false;
+	// net_af_packet: the PMD's AF_PACKET sockets (one per queue pair), found by inode, whose
+	// kernel PACKET_STATISTICS (frames dropped because the RX ring was full) DPDK 22.11's
+	// PMD does not report. Summed by runtime::read_ring_stats(); see docs/dataplane.md.
+	static constexpr unsigned max_ring_fds = 16;
+	int ring_fds[max_ring_fds] = {};
+	uint8_t n_ring_fds = 0;
+	std::atomic<uint64_t> kernel_ring_drops{0};
+	std::atomic<uint64_t> kernel_ring_packets{0};
 };
 
 struct rxq_ref {
@@ -72,6 +81,7 @@ struct alignas(64) worker {
 	uint64_t last_flush_tsc = 0;
 	path_ctx ctx{};
 	burst_out out{};
+	reorder_pool *reorder = nullptr; // reorder buffers (dataplane/path/reorder.hpp); owned, polling lcores only
 	session_stats *sstats = nullptr; // capacity entries
 	path_counters counters{};
 	lcore_stats stats{};
@@ -140,11 +150,19 @@ public:
 	// Static sessions from the config (setup, and tests).
 	bool install_static(std::string &err);
 
+	// Adds the kernel's AF_PACKET ring counters (drops, packets) since the last read to each
+	// net_af_packet port's totals (getsockopt PACKET_STATISTICS resets them). Runs every
+	// second on an EAL alarm; callable from any thread (telemetry reads it before answering).
+	void read_ring_stats() noexcept;
+	static constexpr uint64_t ring_stats_period_us = 1000000; // the kernel's counters are 32 bits
+
 private:
 	bool setup_ports(std::string &err);
 	bool setup_port(port_runtime &p, std::string &err);
 	bool setup_rings(std::string &err);
 	bool setup_workers(std::string &err);
+	void find_ring_sockets(port_runtime &p);
+	static void ring_stats_alarm(void *arg);
 	int worker_main(worker &w);
 	void control_loop();
 	static int launch(void *arg);
@@ -165,6 +183,8 @@ private:
 	uint64_t hz_ = 1;
 	uint32_t boot_id_ = 0;
 	bool torn_down_ = false;
+	std::atomic<bool> ring_alarm_{false}; // the ring-stats alarm is armed (cleared to stop it)
+	rte_spinlock_t ring_stats_lock_ = RTE_SPINLOCK_INITIALIZER;
 	static std::atomic<bool> stop_;
 };
 

@@ -3,12 +3,12 @@
 // loop running on a thread (single-lcore mode), and the test acting as the control plane
 // through the command/event rings. Exercises: command ring, tables + RCU, ARP, workers'
 // paths, counters, install/remove while traffic flows.
+#include "dataplane/frame_builders_test_util.hpp"
 #include "dataplane/runtime.hpp"
 #include "shared/config/config_loader.hpp"
 #include "shared/ring/ring_names.hpp"
 
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -19,7 +19,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -29,75 +28,12 @@ using namespace l2tpx;
 
 namespace {
 
-using bytes = std::vector<uint8_t>;
+using namespace dp::test_util;
 
 const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
 const uint8_t gw_mac[6] = {0x02, 0, 0, 0, 0x01, 0xfe};
 const uint8_t acc_ip[4] = {192, 0, 2, 1}, peer_ip[4] = {192, 0, 2, 2};
 const uint8_t sub_ip[4] = {100, 64, 0, 7}, inet_ip[4] = {8, 8, 8, 8};
-
-// Waits for a condition; the bound only keeps a broken build from hanging the suite.
-template <typename F> bool eventually(F &&f) {
-	for (int i = 0; i < 200000; i++) {
-		if (f())
-			return true;
-		usleep(50);
-	}
-	return false;
-}
-
-uint16_t csum(const uint8_t *p, size_t n) {
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += uint32_t(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += uint32_t(p[n - 1] << 8);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return static_cast<uint16_t>(~s);
-}
-
-bytes eth(const uint8_t *dst, const uint8_t *src, uint16_t type, const bytes &payload) {
-	bytes b(dst, dst + 6);
-	b.insert(b.end(), src, src + 6);
-	b.push_back(uint8_t(type >> 8));
-	b.push_back(uint8_t(type));
-	b.insert(b.end(), payload.begin(), payload.end());
-	return b;
-}
-
-bytes ipv4(const uint8_t *src, const uint8_t *dst, uint8_t proto, const bytes &payload, uint8_t ttl = 64) {
-	bytes b(20, 0);
-	const uint16_t len = uint16_t(20 + payload.size());
-	b[0] = 0x45;
-	b[2] = uint8_t(len >> 8);
-	b[3] = uint8_t(len);
-	b[8] = ttl;
-	b[9] = proto;
-	std::memcpy(&b[12], src, 4);
-	std::memcpy(&b[16], dst, 4);
-	const uint16_t c = csum(b.data(), 20);
-	b[10] = uint8_t(c >> 8);
-	b[11] = uint8_t(c);
-	b.insert(b.end(), payload.begin(), payload.end());
-	return b;
-}
-
-bytes udp(uint16_t sport, uint16_t dport, const bytes &payload) {
-	const uint16_t len = uint16_t(8 + payload.size());
-	bytes b{uint8_t(sport >> 8), uint8_t(sport), uint8_t(dport >> 8), uint8_t(dport), uint8_t(len >> 8), uint8_t(len), 0, 0};
-	b.insert(b.end(), payload.begin(), payload.end());
-	return b;
-}
-
-bytes arp(uint16_t op, const uint8_t *sha, const uint8_t *sip, const uint8_t *tha, const uint8_t *tip) {
-	bytes b{0, 1, 8, 0, 6, 4, 0, uint8_t(op)};
-	b.insert(b.end(), sha, sha + 6);
-	b.insert(b.end(), sip, sip + 4);
-	b.insert(b.end(), tha, tha + 6);
-	b.insert(b.end(), tip, tip + 4);
-	return b;
-}
 
 struct ports_fixture {
 	rte_ring *acc_rx, *acc_tx, *core_rx, *core_tx;
@@ -107,29 +43,12 @@ struct ports_fixture {
 class runtime_test : public ::testing::Test {
 protected:
 	static void SetUpTestSuite() {
-		const std::string prefix = "--file-prefix=l2tpx-dpruntime-test-" + std::to_string(getpid());
-#if L2TPX_TEST_WORKERS
-		// Three lcores (main + 2 workers) as threads on the CPUs we have.
-		std::vector<std::string> args{"runtime_test", "--no-huge", "-m", "700", "--no-pci", prefix,
-		                              "--lcores=(0-2)@(0-1)", "--main-lcore=0", "--log-level=*:error"};
-		const char *workers = "worker_lcores = [1, 2]";
-#else
-		std::vector<std::string> args{"runtime_test", "--no-huge", "-m", "700", "--no-pci", prefix, "-l", "0",
-		                              "--log-level=*:error"};
-		const char *workers = "worker_lcores = []";
-#endif
-		std::vector<char *> argv;
-		for (auto &a : args)
-			argv.push_back(a.data());
-		ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0);
-		auto mk = [](const char *n) { return rte_ring_create(n, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ); };
-		p_.acc_rx = mk("t_acc_rx");
-		p_.acc_tx = mk("t_acc_tx");
-		p_.core_rx = mk("t_core_rx");
-		p_.core_tx = mk("t_core_tx");
+		// Three lcores (main + 2 workers) as threads on the CPUs we have with L2TPX_TEST_WORKERS.
+		ASSERT_GE(eal_start("runtime_test", "l2tpx-dpruntime-test-"), 0);
+		const char *workers = worker_lcores_line();
 		// rte_eth_from_rings names the device "net_ring_<name>".
-		const int a = rte_eth_from_rings("acc", &p_.acc_rx, 1, &p_.acc_tx, 1, 0);
-		const int c = rte_eth_from_rings("core", &p_.core_rx, 1, &p_.core_tx, 1, 0);
+		const int a = ring_port("t_acc_rx", "t_acc_tx", "acc", p_.acc_rx, p_.acc_tx);
+		const int c = ring_port("t_core_rx", "t_core_tx", "core", p_.core_rx, p_.core_tx);
 		ASSERT_GE(a, 0);
 		ASSERT_GE(c, 0);
 		p_.acc = uint16_t(a);
@@ -158,33 +77,19 @@ gateway = "198.51.100.254"
 neighbours = [{ address = "198.51.100.254", mac = "02:00:00:00:01:fe" }]
 )");
 		ASSERT_TRUE(conf) << conf.error().to_string();
-		rt_ = new dp::runtime;
-		std::string err;
-		ASSERT_TRUE(rt_->setup(*conf, err)) << err;
+		ASSERT_NO_FATAL_FAILURE(start_runtime(rt_, thread_, *conf));
 		pool_ = rt_->pool();
-		dp::runtime::clear_stop();
-		thread_ = std::thread([] { rt_->run(); });
 	}
 
 	static void TearDownTestSuite() {
-		dp::runtime::request_stop();
-		if (thread_.joinable())
-			thread_.join();
-		delete rt_;
-		rt_ = nullptr;
-		const std::string dir = rte_eal_get_runtime_dir();
-		rte_eal_cleanup();
-		std::error_code ec;
-		std::filesystem::remove_all(dir, ec); // the EAL runtime folder of our --file-prefix
+		stop_runtime(rt_, thread_);
 	}
 
 	void SetUp() override {
 		ASSERT_NE(rt_, nullptr);
 		drain(p_.acc_tx);
 		drain(p_.core_tx);
-		ring::event e;
-		while (rte_ring_dequeue_elem(rt_->event_ring(), &e, sizeof(e)) == 0) {
-		}
+		drain_events(*rt_);
 		// Start every test without sessions or tunnels (also after a failed test).
 		ASSERT_EQ(run(ring::make_command(ring::command_type::flush_sessions, 0)), ring::status::ok);
 	}
@@ -198,29 +103,10 @@ neighbours = [{ address = "198.51.100.254", mac = "02:00:00:00:01:fe" }]
 		}
 	}
 
-	static void drain(rte_ring *r) {
-		void *m;
-		while (rte_ring_dequeue(r, &m) == 0)
-			rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
-	}
-
-	static void push(rte_ring *r, const bytes &b) {
-		rte_mbuf *m = rte_pktmbuf_alloc(pool_);
-		ASSERT_NE(m, nullptr);
-		std::memcpy(rte_pktmbuf_append(m, uint16_t(b.size())), b.data(), b.size());
-		ASSERT_EQ(rte_ring_enqueue(r, m), 0);
-	}
+	static void push(rte_ring *r, const bytes &b) { dp::test_util::push(pool_, r, b); }
 
 	// Next frame the dataplane sent on a port ring (empty when none arrives).
-	static bytes pop(rte_ring *r) {
-		void *m = nullptr;
-		if (!eventually([&] { return rte_ring_dequeue(r, &m) == 0; }))
-			return {};
-		auto *mb = static_cast<rte_mbuf *>(m);
-		bytes b(rte_pktmbuf_mtod(mb, uint8_t *), rte_pktmbuf_mtod(mb, uint8_t *) + rte_pktmbuf_data_len(mb));
-		rte_pktmbuf_free(mb);
-		return b;
-	}
+	static bytes pop(rte_ring *r) { return pop_frame(r).value_or(bytes{}); }
 
 	uint32_t send(ring::command c) {
 		c.hdr.seq = ++seq_;

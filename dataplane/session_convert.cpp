@@ -64,6 +64,7 @@ bool to_build_params(const ring::session_params &p, uint32_t tunnel_index, uint3
 	b.attach_vlan = p.attach_vlan;
 	b.subscriber_v4 = v4_host(p.subscriber_v4);
 	b.mss_clamp = p.mss_clamp;
+	b.reorder_timeout_ms = p.reorder_timeout_ms;
 	out = b;
 	return true;
 }
@@ -112,6 +113,7 @@ ring::session_params static_session_params(const cfg::static_session &s, const c
 	p.peer_cookie_len = static_cast<uint8_t>(s.peer_cookie.size());
 	if (!s.peer_cookie.empty())
 		std::memcpy(p.peer_cookie, s.peer_cookie.data(), s.peer_cookie.size());
+	p.reorder_timeout_ms = s.reorder_timeout_ms;
 	return p;
 }
 

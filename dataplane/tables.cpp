@@ -111,6 +111,7 @@ bool tables::init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id,
 		}
 		std::fill_n(eth_pw_mem_, n, no_session);
 	}
+	sessions_.reset(cap);
 	view_.sessions = sessions_mem_;
 	view_.session_mask = cap - 1;
 	view_.seq = seq_mem_;
@@ -141,20 +142,17 @@ uint32_t tables::index_of(uint8_t version, uint32_t tunnel_id, uint32_t session_
 
 uint32_t tables::find_session(const ring::session_ref &r) const noexcept {
 	const uint32_t idx = index_of(r.version, r.local_tunnel_id, r.local_session_id);
-	auto it = sessions_.find(idx);
-	if (it == sessions_.end())
+	const session_shadow *sh = sessions_.find(idx);
+	if (!sh)
 		return UINT32_MAX;
-	const auto &p = it->second.params;
+	const auto &p = sh->params;
 	if (p.version != r.version || p.local_session_id != r.local_session_id ||
 	    (r.version == 2 && p.local_tunnel_id != r.local_tunnel_id))
 		return UINT32_MAX;
 	return idx;
 }
 
-const session_shadow *tables::shadow(uint32_t index) const noexcept {
-	auto it = sessions_.find(index);
-	return it == sessions_.end() ? nullptr : &it->second;
-}
+const session_shadow *tables::shadow(uint32_t index) const noexcept { return sessions_.find(index); }
 
 const tunnel_shadow *tables::tunnel_at(uint32_t index) const noexcept {
 	auto it = tunnels_.find(index);
@@ -316,6 +314,7 @@ op_result tables::build_record(uint32_t index, session_shadow &sh, bool *waiting
 		return op_result::fail(ring::status::bad_argument, err);
 	if (resolver_.port_mac)
 		resolver_.port_mac(sh.params.access_port, b.local_mac);
+	b.vlan = view_.ports[sh.params.access_port].vlan; // the access port's 802.1Q tag, 0 = none
 	bool have_mac = resolver_.resolve &&
 	                resolver_.resolve(sh.params.access_port, sh.params.peer.family, sh.params.peer.bytes, b.peer_mac);
 	session rec{};
@@ -422,14 +421,17 @@ template <typename F> void each_route(const ring::session_params &p, F &&f) {
 } // namespace
 
 op_result tables::add_routes(uint32_t index, const ring::session_params &p) {
-	std::vector<std::pair<ring::ip_addr, uint8_t>> added;
+	// What each_route() can yield: the subscriber /32, the framed routes, two IPv6 prefixes
+	// (a fixed array: an install allocates nothing here).
+	std::pair<ring::ip_addr, uint8_t> added[1 + ring::max_framed_routes + 2];
+	size_t n_added = 0;
 	std::string err;
 	bool ok = true;
 	each_route(p, [&](const ring::ip_addr &a, uint8_t len) {
 		if (!ok)
 			return;
-		if (route_add(a, len, index, err))
-			added.emplace_back(a, len);
+		if (n_added < std::size(added) && route_add(a, len, index, err))
+			added[n_added++] = {a, len};
 		else
 			ok = false;
 	});
@@ -443,8 +445,8 @@ op_result tables::add_routes(uint32_t index, const ring::session_params &p) {
 		}
 	}
 	if (!ok) {
-		for (const auto &[a, len] : added)
-			route_del(a, len);
+		for (size_t i = 0; i < n_added; i++)
+			route_del(added[i].first, added[i].second);
 		return op_result::fail(ring::status::exists, err);
 	}
 	return {};
@@ -469,8 +471,8 @@ op_result tables::add_session(const ring::session_params &p, bool is_static) {
 	if (tit == tunnel_by_id_.end())
 		return op_result::fail(ring::status::not_found, "tunnel " + std::to_string(p.local_tunnel_id) + " not installed");
 	const uint32_t idx = index_of(p.version, p.local_tunnel_id, p.local_session_id);
-	if (auto it = sessions_.find(idx); it != sessions_.end()) {
-		const auto &q = it->second.params;
+	if (const session_shadow *old = sessions_.find(idx)) {
+		const auto &q = old->params;
 		const bool same = q.version == p.version && q.local_session_id == p.local_session_id &&
 		                  (p.version == 3 || q.local_tunnel_id == p.local_tunnel_id);
 		return op_result::fail(same ? ring::status::exists : ring::status::index_busy,
@@ -490,7 +492,7 @@ op_result tables::add_session(const ring::session_params &p, bool is_static) {
 		set_state(idx, session_state::free);
 		return r;
 	}
-	sessions_.emplace(idx, std::move(sh));
+	sessions_.insert(idx, std::move(sh));
 	tunnels_[tit->second].sessions++;
 	if (!waiting)
 		set_state(idx, session_state::up);
@@ -503,7 +505,7 @@ op_result tables::modify_session(const ring::session_params &p) {
 	const uint32_t idx = find_session({p.version, {}, p.local_tunnel_id, p.local_session_id});
 	if (idx == UINT32_MAX)
 		return op_result::fail(ring::status::not_found, "no such session");
-	session_shadow &sh = sessions_[idx];
+	session_shadow &sh = *sessions_.find(idx); // find_session() found it
 	if (sh.params.local_tunnel_id != p.local_tunnel_id)
 		return op_result::fail(ring::status::bad_argument, "a session cannot move to another tunnel");
 	set_state(idx, session_state::down);
@@ -536,15 +538,15 @@ op_result tables::remove_session(const ring::session_ref &ref, session_stats *fi
 	const uint32_t idx = find_session(ref);
 	if (idx == UINT32_MAX)
 		return op_result::fail(ring::status::not_found, "no such session");
-	auto it = sessions_.find(idx);
+	const session_shadow &sh = *sessions_.find(idx); // find_session() found it
 	set_state(idx, session_state::down);
-	delete_routes(idx, it->second);
+	delete_routes(idx, sh);
 	synchronize();
 	if (final)
 		*final = sum_stats(idx);
-	if (auto t = tunnels_.find(it->second.tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
+	if (auto t = tunnels_.find(sh.tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
 		t->second.sessions--;
-	sessions_.erase(it);
+	sessions_.erase(idx);
 	set_state(idx, session_state::free);
 	return {ring::status::ok, idx, {}};
 }
@@ -559,7 +561,7 @@ op_result tables::add_route(const ring::route_params &p) {
 	std::string err;
 	if (!route_add(p.prefix, p.length, idx, err))
 		return op_result::fail(ring::status::exists, err);
-	sessions_[idx].extra_routes.emplace_back(p.prefix, p.length);
+	sessions_.find(idx)->extra_routes.emplace_back(p.prefix, p.length); // find_session() found it
 	return {ring::status::ok, idx, {}};
 }
 
@@ -567,7 +569,7 @@ op_result tables::remove_route(const ring::route_params &p) {
 	const uint32_t idx = find_session({p.version, {}, p.local_tunnel_id, p.local_session_id});
 	if (idx == UINT32_MAX)
 		return op_result::fail(ring::status::not_found, "no such session");
-	auto &routes = sessions_[idx].extra_routes;
+	auto &routes = sessions_.find(idx)->extra_routes; // find_session() found it
 	auto it = std::find_if(routes.begin(), routes.end(), [&](const auto &r) {
 		return r.first.family == p.prefix.family && r.second == p.length && std::memcmp(r.first.bytes, p.prefix.bytes, 16) == 0;
 	});
@@ -580,18 +582,18 @@ op_result tables::remove_route(const ring::route_params &p) {
 
 uint32_t tables::flush_managed() {
 	std::vector<uint32_t> gone;
-	for (auto &[idx, sh] : sessions_)
+	sessions_.for_each([&](uint32_t idx, session_shadow &sh) {
 		if (!sh.is_static) {
 			set_state(idx, session_state::down);
 			delete_routes(idx, sh);
 			gone.push_back(idx);
 		}
+	});
 	synchronize();
 	for (uint32_t idx : gone) {
-		auto it = sessions_.find(idx);
-		if (auto t = tunnels_.find(it->second.tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
+		if (auto t = tunnels_.find(sessions_.find(idx)->tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
 			t->second.sessions--;
-		sessions_.erase(it);
+		sessions_.erase(idx);
 		set_state(idx, session_state::free);
 	}
 	std::vector<ring::tunnel_params> tunnels;
@@ -607,19 +609,19 @@ void tables::next_hop_changed(uint16_t port) {
 	if (!resolver_.resolve)
 		return;
 	std::vector<uint32_t> stale;
-	for (auto &[idx, sh] : sessions_) {
+	sessions_.for_each([&](uint32_t idx, session_shadow &sh) {
 		if (sh.params.access_port != port)
-			continue;
+			return;
 		uint8_t mac[6];
 		const bool have = resolver_.resolve(port, sh.params.peer.family, sh.params.peer.bytes, mac);
 		if (sh.waiting_neighbour ? have : (have && std::memcmp(mac, sessions_mem_[idx].tmpl, 6) != 0))
 			stale.push_back(idx);
-	}
+	});
 	if (stale.empty())
 		return;
 	bool any_up = false;
 	for (uint32_t idx : stale)
-		if (!sessions_[idx].waiting_neighbour) {
+		if (!sessions_.find(idx)->waiting_neighbour) {
 			set_state(idx, session_state::down);
 			any_up = true;
 		}
@@ -627,7 +629,7 @@ void tables::next_hop_changed(uint16_t port) {
 		synchronize();
 	for (uint32_t idx : stale) {
 		bool waiting = false;
-		if (build_record(idx, sessions_[idx], &waiting).st == ring::status::ok && !waiting)
+		if (build_record(idx, *sessions_.find(idx), &waiting).st == ring::status::ok && !waiting)
 			set_state(idx, session_state::up);
 	}
 }

@@ -22,7 +22,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -55,6 +57,81 @@ struct session_shadow {
 	std::vector<std::pair<ring::ip_addr, uint8_t>> extra_routes; // add_route prefixes
 };
 
+// The session shadows, indexed by session index like the worker-visible records: chunks
+// of 1024 slots, each allocated when its first session is installed and kept until the
+// tables go, so installing or removing a session allocates nothing once its chunk exists
+// (an unordered_map would allocate a node per install and rehash as it grows). Iterates
+// in index order.
+class shadow_store {
+public:
+	void reset(uint32_t capacity) {
+		chunks_.clear();
+		chunks_.resize((size_t(capacity) + chunk_size - 1) / chunk_size);
+		count_ = 0;
+	}
+	uint32_t size() const noexcept { return count_; }
+	session_shadow *find(uint32_t idx) noexcept {
+		chunk *c = chunk_of(idx);
+		return c && c->used[idx % chunk_size] ? c->at(idx % chunk_size) : nullptr;
+	}
+	const session_shadow *find(uint32_t idx) const noexcept { return const_cast<shadow_store *>(this)->find(idx); }
+	// idx < capacity and not in use (checked by the caller).
+	session_shadow &insert(uint32_t idx, session_shadow &&sh) {
+		std::unique_ptr<chunk> &c = chunks_.at(idx / chunk_size);
+		if (!c)
+			c.reset(new chunk); // default-initialised: only used[] is zeroed
+		session_shadow *slot = new (c->raw[idx % chunk_size]) session_shadow(std::move(sh));
+		c->used[idx % chunk_size] = true;
+		count_++;
+		return *slot;
+	}
+	void erase(uint32_t idx) noexcept {
+		chunk *c = chunk_of(idx);
+		if (!c || !c->used[idx % chunk_size])
+			return;
+		c->at(idx % chunk_size)->~session_shadow();
+		c->used[idx % chunk_size] = false;
+		count_--;
+	}
+	// f(uint32_t index, session_shadow &) for every session, in index order; f must not
+	// insert or erase.
+	template <typename F> void for_each(F &&f) {
+		for (size_t ci = 0; ci < chunks_.size(); ci++)
+			if (chunk *c = chunks_[ci].get())
+				for (uint32_t i = 0; i < chunk_size; i++)
+					if (c->used[i])
+						f(static_cast<uint32_t>(ci * chunk_size + i), *c->at(i));
+	}
+	template <typename F> void for_each(F &&f) const {
+		const_cast<shadow_store *>(this)->for_each(
+		    [&](uint32_t idx, session_shadow &sh) { f(idx, static_cast<const session_shadow &>(sh)); });
+	}
+
+private:
+	static constexpr uint32_t chunk_size = 1024;
+	// Slots are constructed on insert only: a new chunk costs one allocation, not 1024
+	// constructions.
+	struct chunk {
+		alignas(session_shadow) unsigned char raw[chunk_size][sizeof(session_shadow)];
+		bool used[chunk_size] = {};
+		chunk() = default;
+		chunk(const chunk &) = delete;
+		chunk &operator=(const chunk &) = delete;
+		~chunk() {
+			for (uint32_t i = 0; i < chunk_size; i++)
+				if (used[i])
+					at(i)->~session_shadow();
+		}
+		session_shadow *at(uint32_t i) noexcept { return std::launder(reinterpret_cast<session_shadow *>(raw[i])); }
+	};
+	chunk *chunk_of(uint32_t idx) const noexcept {
+		const size_t ci = idx / chunk_size;
+		return ci < chunks_.size() ? chunks_[ci].get() : nullptr;
+	}
+	std::vector<std::unique_ptr<chunk>> chunks_;
+	uint32_t count_ = 0;
+};
+
 struct tunnel_shadow {
 	ring::tunnel_params params;
 	uint32_t sessions = 0;
@@ -76,7 +153,7 @@ public:
 	const tables_view &view() const noexcept { return view_; }
 	tables_view &mutable_view() noexcept { return view_; } // setup only (ports, punt ring)
 	uint32_t session_capacity() const noexcept { return view_.session_mask + 1; }
-	uint32_t session_count() const noexcept { return static_cast<uint32_t>(sessions_.size()); }
+	uint32_t session_count() const noexcept { return sessions_.size(); }
 	uint32_t tunnel_count() const noexcept { return static_cast<uint32_t>(tunnels_.size()); }
 	std::mutex &mutex() noexcept { return mu_; }
 
@@ -105,10 +182,7 @@ public:
 	const session_shadow *shadow(uint32_t index) const noexcept;
 	const tunnel_shadow *tunnel_at(uint32_t index) const noexcept;
 	session_stats sum_stats(uint32_t index) const noexcept;
-	template <typename F> void for_each_session(F &&f) const {
-		for (const auto &[idx, sh] : sessions_)
-			f(idx, sh);
-	}
+	template <typename F> void for_each_session(F &&f) const { sessions_.for_each(f); }
 
 	// Ethernet pseudowire map: register an attachment port (setup).
 	bool add_attachment_port(uint16_t port_id, std::string &err);
@@ -142,7 +216,7 @@ private:
 	uint32_t route_capacity_ = 0;
 	uint16_t attach_slot_of_port_[max_ports] = {};
 
-	std::unordered_map<uint32_t, session_shadow> sessions_;
+	shadow_store sessions_; // by session index
 	std::unordered_map<uint32_t, tunnel_shadow> tunnels_;        // by tunnel index
 	std::unordered_map<uint64_t, uint32_t> tunnel_by_id_;         // (version << 32 | local id) -> index
 	std::vector<uint32_t> free_tunnel_slots_;

@@ -122,6 +122,7 @@ int cmd_ports(const char *, const char *, rte_tel_data *d) {
 		return -1;
 	runtime &rt = *g_rt;
 	const lcore_stats l = sum_lcore(rt);
+	rt.read_ring_stats();
 	rte_tel_data_start_dict(d);
 	for (const port_runtime *p : rt.ports()) {
 		rte_tel_data *c = rte_tel_data_alloc();
@@ -135,6 +136,7 @@ int cmd_ports(const char *, const char *, rte_tel_data *d) {
 		std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
 		              p->mac[4], p->mac[5]);
 		rte_tel_data_add_dict_string(c, "mac", mac);
+		rte_tel_data_add_dict_u64(c, "vlan", p->conf.vlan); // 802.1Q VLAN of the port, 0 = untagged
 		rte_tel_data_add_dict_u64(c, "rx_queues", p->nb_rxq);
 		rte_tel_data_add_dict_u64(c, "tx_queues", p->nb_txq);
 		rte_tel_data_add_dict_string(c, "distribution", p->rss ? "rss" : "software");
@@ -151,6 +153,10 @@ int cmd_ports(const char *, const char *, rte_tel_data *d) {
 			rte_tel_data_add_dict_u64(c, "nic_ierrors", st.ierrors);
 			rte_tel_data_add_dict_u64(c, "nic_oerrors", st.oerrors);
 			rte_tel_data_add_dict_u64(c, "nic_rx_nombuf", st.rx_nombuf);
+		}
+		if (p->n_ring_fds) { // net_af_packet: the kernel's RX ring counters (PACKET_STATISTICS)
+			rte_tel_data_add_dict_u64(c, "kernel_ring_drops", p->kernel_ring_drops.load(std::memory_order_relaxed));
+			rte_tel_data_add_dict_u64(c, "kernel_ring_packets", p->kernel_ring_packets.load(std::memory_order_relaxed));
 		}
 		rte_eth_link link{};
 		if (rte_eth_link_get_nowait(p->id, &link) == 0) {

@@ -113,15 +113,17 @@ uint32_t flow_hash(const rte_mbuf *m) noexcept {
 } // namespace
 
 namespace {
-void process(runtime &rt, worker &w, uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
-	burst_out &out = w.out;
-	process_rx_burst(w.ctx, port, pkts, n, out);
+// Hands the outputs of a burst on: TX buffers, the local ring (port: the input port, or
+// no_port when the paths set m->port), the icmp ring, the punt ring.
+constexpr uint16_t no_port = UINT16_MAX;
+void dispatch(runtime &rt, worker &w, uint16_t port, burst_out &out) noexcept {
 	for (uint16_t i = 0; i < out.n_tx; i++)
 		rt.send_one(w, out.tx_port[i], out.tx[i]);
 	out.n_tx = 0;
 	if (out.n_local) {
-		for (uint16_t i = 0; i < out.n_local; i++)
-			out.local[i]->port = port; // not every PMD sets it (net_ring does not)
+		if (port != no_port)
+			for (uint16_t i = 0; i < out.n_local; i++)
+				out.local[i]->port = port; // not every PMD sets it (net_ring does not)
 		const unsigned q = rte_ring_enqueue_burst(rt.local_ring(), reinterpret_cast<void **>(out.local), out.n_local, nullptr);
 		if (q < out.n_local) {
 			rte_pktmbuf_free_bulk(out.local + q, out.n_local - q);
@@ -131,8 +133,40 @@ void process(runtime &rt, worker &w, uint16_t port, rte_mbuf **pkts, uint16_t n)
 		w.stats.count(lcore_counter::local_to_main, q);
 		out.n_local = 0;
 	}
+	if (out.n_icmp) {
+		// Already counted under their drop reason; the main lcore builds the errors.
+		const unsigned q = rte_ring_enqueue_burst(rt.icmp_ring(), reinterpret_cast<void **>(out.icmp), out.n_icmp, nullptr);
+		if (q < out.n_icmp) {
+			rte_pktmbuf_free_bulk(out.icmp + q, out.n_icmp - q);
+			w.stats.count(lcore_counter::icmp_ring_full, out.n_icmp - q);
+		}
+		w.stats.count(lcore_counter::icmp_to_main, q);
+		out.n_icmp = 0;
+	}
+	if (out.n_glean) {
+		// Through the local ring, but only into its first half: a flood towards unused
+		// on-link addresses must not crowd out the ARP replies and NAs that resolve them.
+		rte_ring *r = rt.local_ring();
+		const unsigned room = rte_ring_free_count(r) > rte_ring_get_capacity(r) / 2
+		                          ? rte_ring_free_count(r) - rte_ring_get_capacity(r) / 2
+		                          : 0;
+		const unsigned want = out.n_glean < room ? out.n_glean : room;
+		const unsigned q =
+		    want ? rte_ring_enqueue_burst(r, reinterpret_cast<void **>(out.glean), want, nullptr) : 0;
+		if (q < out.n_glean) {
+			rte_pktmbuf_free_bulk(out.glean + q, out.n_glean - q);
+			w.stats.count(lcore_counter::glean_ring_full, out.n_glean - q);
+		}
+		w.stats.count(lcore_counter::glean_to_main, q);
+		out.n_glean = 0;
+	}
 	if (out.n_punt)
 		flush_punts(w.ctx, out);
+}
+
+void process(runtime &rt, worker &w, uint16_t port, rte_mbuf **pkts, uint16_t n) noexcept {
+	process_rx_burst(w.ctx, port, pkts, n, w.out);
+	dispatch(rt, w, port, w.out);
 }
 
 // Packets from the spread ring may come from several ports: process runs of one port.
@@ -149,6 +183,8 @@ void process_mixed(runtime &rt, worker &w, rte_mbuf **pkts, uint16_t n) noexcept
 uint32_t runtime::poll_once(worker &w) noexcept {
 	rte_mbuf *pkts[max_burst];
 	uint32_t work = 0;
+	if (w.reorder)
+		w.reorder->now = rte_get_tsc_cycles(); // the reorder buffers' clock for this iteration
 	const size_t nw = workers_.size();
 	for (uint16_t i = 0; i < w.n_rxq; i++) {
 		const rxq_ref r = w.rxq[i];
@@ -191,6 +227,11 @@ uint32_t runtime::poll_once(worker &w) noexcept {
 			w.stats.count(lcore_counter::spread_in, n);
 			process_mixed(*this, w, pkts, static_cast<uint16_t>(n));
 		}
+	}
+	// Held out-of-order packets whose gap filled or whose time ran out (two compares when none).
+	if (w.reorder && w.reorder->due()) {
+		work += reorder_service(w.ctx, w.out);
+		dispatch(*this, w, no_port, w.out);
 	}
 	flush_tx(w, false);
 	w.stats.count(lcore_counter::polls);

@@ -21,6 +21,7 @@
 #include <rte_lpm6.h>
 
 #include "dataplane/path/fast_path.hpp"
+#include "dataplane/path/reorder.hpp"
 #include "shared/l2tp/peek.hpp"
 #include "shared/ppp/protocol.hpp"
 
@@ -85,6 +86,26 @@ bool cookie_ok(const session &s, const uint8_t *c) noexcept {
 	}
 }
 
+// session_flag::check_source: the inner source must resolve to this session in the
+// downstream tables, i.e. be the subscriber's IPv4 address or lie inside one of its routed
+// prefixes (framed routes, add_route, the IPv6 prefix and delegated prefix), by longest
+// match as downstream traffic to it would be routed. IPv6 link-local sources stay on the
+// PPP link (punted before this; accepted here too). The common case, the subscriber's own
+// IPv4 address, is one compare; only a mismatch costs a table lookup.
+bool source_allowed(const tables_view &v, const session &s, uint32_t idx, const uint8_t *ip, bool v6) noexcept {
+	uint32_t hop;
+	if (!v6) {
+		const uint32_t src = load_be32(ip + 12);
+		if (src == s.subscriber_v4 && src != 0)
+			return true;
+		return lookup_sub_v4(v, src, hop) && hop == idx;
+	}
+	const uint8_t *src = ip + 8;
+	if (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)
+		return true;
+	return v.sub_v6 && rte_lpm6_lookup(v.sub_v6, src, &hop) == 0 && hop == idx;
+}
+
 // Forwards an inner IPv4/IPv6 packet that starts at `ip_off` out of the core port.
 action route_inner(const path_ctx &c, const pkt &p, const session &s, uint32_t idx, uint32_t ip_off,
                    uint32_t end, bool v6) noexcept {
@@ -97,7 +118,7 @@ action route_inner(const path_ctx &c, const pkt &p, const session &s, uint32_t i
 	if (!ok)
 		return drop(why);
 	uint8_t *ip = p.d + ip_off;
-	if (!v6 && (s.flags & session_flag::check_source) && load_be32(ip + 12) != s.subscriber_v4)
+	if ((s.flags & session_flag::check_source) && !source_allowed(v, s, idx, ip, v6))
 		return drop(drop_reason::spoofed_source);
 	if (!v6 && ((ip[16] & 0xf0) == 0xe0 || load_be32(ip + 16) == 0xffffffffu))
 		return drop(drop_reason::not_routable); // no multicast routing; limited broadcast stays on the link
@@ -119,18 +140,22 @@ action route_inner(const path_ctx &c, const pkt &p, const session &s, uint32_t i
 	if (nh >= v.neighbour_count)
 		return drop(drop_reason::no_route);
 	const neighbour &n = v.neighbours[nh];
-	if (!__atomic_load_n(&n.valid, __ATOMIC_ACQUIRE)) // published last by the runtime
+	// valid is published last by the runtime. An unresolved slot of a core port (a connected
+	// route's glean slot) still names the port and our MAC: the frame is built as usual and
+	// handed to the main lcore, which starts resolution (fate::glean, counted no_neighbour).
+	const bool resolved = __atomic_load_n(&n.valid, __ATOMIC_ACQUIRE) != 0;
+	if (!resolved && (n.port >= max_ports || v.ports[n.port].role != port_role::core))
 		return drop(drop_reason::no_neighbour);
 	const uint32_t ip_len = in.end - in.off;
 	if (n.port < max_ports && v.ports[n.port].mtu && ip_len > v.ports[n.port].mtu)
-		return drop(drop_reason::too_big);
+		return too_big_action(p.m, ip, ip_off, in.family, v.ports[n.port].mtu, true);
 	const uint32_t eth_len = n.vlan ? 18 : 14;
 	const uint32_t start = ip_off - eth_len;
 	const uint32_t excess = p.len - in.end;
 	if (excess && excess > rte_pktmbuf_lastseg(p.m)->data_len)
 		return drop(drop_reason::segmented_headers);
 	if (!decrement_ttl(ip, in.family))
-		return drop(drop_reason::ttl_exceeded);
+		return icmp_hook(p.m, ip_off, icmp_error::time_exceeded, 0, true, drop_reason::ttl_exceeded);
 	if (s.mss_clamp && mss_clamp_ip(p, in, s.mss_clamp))
 		c.counters->count(path_event::mss_clamped);
 
@@ -146,6 +171,8 @@ action route_inner(const path_ctx &c, const pkt &p, const session &s, uint32_t i
 	if (excess)
 		rte_pktmbuf_trim(p.m, static_cast<uint16_t>(excess));
 	p.m->ol_flags = 0;
+	if (!resolved)
+		return {fate::glean, drop_reason::no_neighbour, n.port};
 	if (c.stats) {
 		c.stats[idx].rx_packets++;
 		c.stats[idx].rx_bytes += ip_len;
@@ -203,6 +230,19 @@ action deliver(const path_ctx &c, const pkt &p, uint16_t in_port, const session 
 	return a;
 }
 
+// The sequence check of a session with a reorder timeout (reorder.hpp): fate::tx means
+// "in order, go on"; anything else is the packet's fate.
+action reorder_check(const path_ctx &c, const session &s, uint32_t idx, uint32_t ns, uint32_t bits, rte_mbuf *m,
+                     uint16_t in_port) noexcept {
+	switch (reorder_rx(c, s, idx, ns, bits, m, in_port)) {
+	case reorder_verdict::deliver: return tx(0);
+	case reorder_verdict::held: return {fate::held, drop_reason::truncated_eth, 0};
+	case reorder_verdict::old: return drop(drop_reason::seq_out_of_order);
+	case reorder_verdict::full: return drop(drop_reason::reorder_full);
+	}
+	return drop(drop_reason::seq_out_of_order);
+}
+
 action unknown(const path_ctx &c, const pkt &p, uint16_t in_port, const l3_info &l3, const l2tp_pos &pos,
                uint8_t version, uint32_t payload_off, uint32_t tid, uint32_t sid) noexcept {
 	if (!c.view->punt_unknown_sessions)
@@ -252,8 +292,13 @@ action decap_v2(const path_ctx &c, const pkt &p, uint16_t in_port, const l3_info
 	if (!from_peer(*s, p, l3))
 		return drop(drop_reason::wrong_peer);
 	if (has_seq) {
-		if (!accept_seq(v.seq[idx], ns, 16, *c.counters))
+		if (s->reorder_timeout_ms) {
+			const action a = reorder_check(c, *s, idx, ns, 16, p.m, in_port);
+			if (a.f != fate::tx)
+				return a;
+		} else if (!accept_seq(v.seq[idx], ns, 16, *c.counters)) {
 			return drop(drop_reason::seq_out_of_order);
+		}
 	} else if (s->flags & session_flag::require_seq) {
 		return drop(drop_reason::seq_missing);
 	}
@@ -284,8 +329,13 @@ action decap_v3(const path_ctx &c, const pkt &p, uint16_t in_port, const l3_info
 		const uint32_t word = load_be32(p.d + h);
 		h += 4;
 		if (word & 0x40000000u) {
-			if (!accept_seq(v.seq[idx], word & 0xffffffu, 24, *c.counters))
+			if (s->reorder_timeout_ms) {
+				const action a = reorder_check(c, *s, idx, word & 0xffffffu, 24, p.m, in_port);
+				if (a.f != fate::tx)
+					return a;
+			} else if (!accept_seq(v.seq[idx], word & 0xffffffu, 24, *c.counters)) {
 				return drop(drop_reason::seq_out_of_order);
+			}
 		} else if (s->flags & session_flag::require_seq) {
 			return drop(drop_reason::seq_missing);
 		}
@@ -322,7 +372,7 @@ action handle_access(const path_ctx &c, uint16_t in_port, rte_mbuf *m) noexcept 
 	if (l3.proto == ipproto_udp) {
 		if (!fits(p, l4 + 8))
 			return drop(short_reason(p, l4 + 8, drop_reason::truncated_ip));
-		if (load_be16(p.d + l4 + 2) != v.l2tp_udp_port)
+		if (!v.is_l2tp_udp_port(load_be16(p.d + l4 + 2))) // the main port, or a static tunnel's
 			return is_local(v, p, l3) ? local() : drop(drop_reason::not_l2tp);
 	} else if (l3.proto != ipproto_l2tp) {
 		return is_local(v, p, l3) ? local() : drop(drop_reason::not_l2tp);

@@ -54,7 +54,7 @@ action handle_core(const path_ctx &c, rte_mbuf *m) noexcept {
 	if (excess && excess > rte_pktmbuf_lastseg(m)->data_len)
 		return drop(drop_reason::segmented_headers);
 	if (!decrement_ttl(p.d + l3.off, l3.family))
-		return drop(drop_reason::ttl_exceeded);
+		return icmp_hook(m, l3.off, icmp_error::time_exceeded, 0, false, drop_reason::ttl_exceeded);
 	if (s->mss_clamp && mss_clamp_ip(p, l3, s->mss_clamp))
 		c.counters->count(path_event::mss_clamped);
 	rte_pktmbuf_adj(m, static_cast<uint16_t>(l3.off));

@@ -18,6 +18,7 @@
 #include <rte_lpm.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/icmp_error.hpp"
 #include "dataplane/path/counters.hpp"
 #include "dataplane/path/path.hpp"
 #include "dataplane/path/punt_meta.hpp"
@@ -41,17 +42,41 @@ inline constexpr uint8_t ipproto_udp = 17;
 inline constexpr uint8_t ipproto_icmpv6 = 58;
 inline constexpr uint8_t ipproto_l2tp = 115;
 
-// What happens to one packet.
-enum class fate : uint8_t { tx, punt, local, drop };
+// What happens to one packet. icmp and glean are drops (counted under `why`) whose mbuf
+// goes on to the main lcore (burst_out::icmp, burst_out::glean) instead of being freed.
+// held: kept by the session's reorder buffer (reorder.hpp), released later.
+enum class fate : uint8_t { tx, punt, local, drop, icmp, glean, held };
 struct action {
 	fate f;
-	drop_reason why; // fate::drop
-	uint16_t port;   // fate::tx
+	drop_reason why; // fate::drop, fate::icmp, fate::glean
+	uint16_t port;   // fate::tx, fate::glean (the egress core port)
 };
 inline action drop(drop_reason r) noexcept { return {fate::drop, r, 0}; }
 inline action tx(uint16_t port) noexcept { return {fate::tx, drop_reason::truncated_eth, port}; }
 inline action local() noexcept { return {fate::local, drop_reason::truncated_eth, 0}; }
 inline action punted() noexcept { return {fate::punt, drop_reason::truncated_eth, 0}; }
+
+// The ICMP hook (dataplane/icmp_error.hpp): the offending IP packet starts at ip_off of the
+// first segment; it leaves the burst on burst_out::icmp with its data at that header and
+// m->hash.usr saying which error to send, to whom. The burst loop sets m->port.
+L2TPX_INLINE action icmp_hook(rte_mbuf *m, uint32_t ip_off, icmp_error kind, uint16_t mtu, bool to_subscriber,
+                              drop_reason why) noexcept {
+	rte_pktmbuf_adj(m, static_cast<uint16_t>(ip_off));
+	m->hash.usr = icmp_punt_word(kind, mtu, to_subscriber);
+	m->ol_flags = 0;
+	return {fate::icmp, why, 0};
+}
+
+// A packet larger than the egress MTU (too_big): IPv4 with DF and IPv6 get an ICMP error
+// (Fragmentation Needed / Packet Too Big) reporting `mtu`; IPv4 without DF is only dropped
+// (no fragmentation here).
+L2TPX_INLINE action too_big_action(rte_mbuf *m, const uint8_t *ip, uint32_t ip_off, uint8_t family, uint32_t mtu,
+                                   bool to_subscriber) noexcept {
+	if (family == 4 && !(ip[6] & 0x40))
+		return {fate::drop, drop_reason::too_big, 0};
+	return icmp_hook(m, ip_off, icmp_error::too_big, static_cast<uint16_t>(mtu > 0xffff ? 0xffff : mtu),
+	                 to_subscriber, drop_reason::too_big);
+}
 
 // The first segment of a received packet. Headers are only parsed inside it.
 struct pkt {
@@ -249,6 +274,29 @@ inline bool decrement_ttl(uint8_t *ip, uint8_t family) noexcept {
 		return false;
 	ip[7]--;
 	return true;
+}
+
+// encap_session()'s too_big: the packet (data at the inner IP header, TTL already
+// decremented by the core path) is larger than the access port's MTU once encapsulated.
+// Restores the TTL (the ICMP quote shows the packet as received) and reports the MTU left
+// for inner packets. Ethernet pseudowire frames are only dropped.
+inline action encap_too_big(const tables_view &v, rte_mbuf *m, const session &s, uint16_t ppp_proto) noexcept {
+	if (s.pw != pw_type::ppp || (ppp_proto != 0x0021 && ppp_proto != 0x0057))
+		return {fate::drop, drop_reason::too_big, 0};
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t family = ppp_proto == 0x0021 ? 4 : 6;
+	if (family == 4) {
+		const uint16_t old_word = load_be16(ip + 8);
+		ip[8]++;
+		store_be16(ip + 10, csum_replace16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
+	} else {
+		ip[7]++;
+	}
+	uint32_t limit = 0xffff;
+	if (s.egress_port < max_ports && v.ports[s.egress_port].mtu && v.ports[s.egress_port].mtu < limit)
+		limit = v.ports[s.egress_port].mtu;
+	const uint32_t overhead = s.layout.len - s.layout.ip_off;
+	return too_big_action(m, ip, 0, family, limit > overhead ? limit - overhead : 0, false);
 }
 
 // Lowers the MSS option of a TCP SYN (or SYN-ACK) to max_mss and fixes the TCP checksum.

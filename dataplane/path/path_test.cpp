@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include <rte_mbuf.h>
@@ -82,12 +83,7 @@ protected:
 		t.set_port(access_port, port_role::access);
 		t.set_port(core_port, port_role::core);
 		t.set_port(attach_port, port_role::attachment, 0, 0);
-		neighbour n{};
-		std::memcpy(n.dst_mac, router_mac, 6);
-		std::memcpy(n.src_mac, core_mac, 6);
-		n.port = core_port;
-		n.valid = 1;
-		t.view().default_nh_v4 = t.add_neighbour(n);
+		t.view().default_nh_v4 = t.add_neighbour(resolved_neighbour(router_mac, core_mac, core_port));
 		t.view().default_nh_v6 = t.view().default_nh_v4;
 		idx = t.add_session(v2());
 		ASSERT_NE(idx, no_session);
@@ -102,11 +98,7 @@ protected:
 		p.local_session_id = 2;
 		p.peer_tunnel_id = 0x0a0a;
 		p.peer_session_id = 0x0b0b;
-		std::memcpy(p.local_mac, lns_mac, 6);
-		std::memcpy(p.peer_mac, lac_mac, 6);
-		store_be32(p.local_addr, lns_ip);
-		store_be32(p.peer_addr, lac_ip);
-		p.egress_port = access_port;
+		set_endpoints_v4(p, lns_mac, lac_mac, lns_ip, lac_ip, access_port);
 		p.subscriber_v4 = sub_ip;
 		p.flags = session_flag::check_source;
 		return p;
@@ -243,11 +235,70 @@ TEST_F(PathTest, SubscriberIpv6LinkScopeIsPunted) {
 	EXPECT_EQ(m.reason, punt_reason::ppp_control);
 	EXPECT_EQ(m.ppp_protocol, 0x0057);
 	EXPECT_EQ(m.session_index, idx);
-	// A global-scope IPv6 packet is routed.
+	// A global-scope IPv6 packet is routed once its source routes back to the session
+	// (check_source); before that it is spoofed.
 	bytes g = rs;
 	g[8] = 0x20, g[9] = 0x01, g[24] = 0x20, g[25] = 0x01;
 	go(access_port, {from_lac(cat({v2_hdr(1, 2), ppp(0x57), g}))});
+	EXPECT_EQ(r.tx.size(), 0u);
+	EXPECT_EQ(drops(drop_reason::spoofed_source), 1u);
+	const uint8_t prefix[16] = {0x20, 0x01};
+	ASSERT_TRUE(t.add_route_v6(prefix, 16, idx));
+	go(access_port, {from_lac(cat({v2_hdr(1, 2), ppp(0x57), g}))});
 	EXPECT_EQ(r.tx.size(), 1u);
+}
+
+// A port on a VLAN (port_info::vlan, [[port]] vlan): frames whose outer tag carries the VID
+// are handled (any TPID, PCP bits ignored, a second tag inside allowed); untagged,
+// other-VLAN, inner-tag-only and runt frames are wrong_vlan; same with the fast path on or
+// off. A core port on a VLAN likewise.
+TEST_F(PathTest, VlanPortTakesOnlyItsTag) {
+	const bytes good = from_lac(cat({v2_hdr(1, 2), ppp(0x21), inner_v4(sub_ip, server_ip)}));
+	const auto tagged = [](const bytes &f, std::initializer_list<bytes> tags) {
+		bytes out(f.begin(), f.begin() + 12);
+		for (const auto &tg : tags)
+			out.insert(out.end(), tg.begin(), tg.end());
+		out.insert(out.end(), f.begin() + 12, f.end());
+		return out;
+	};
+	struct vlan_case {
+		const char *name;
+		bytes frame;
+		bool forwarded;
+	};
+	const vlan_case cases[] = {
+	    {"802.1Q 100", tagged(good, {cat({be16(0x8100), be16(100)})}), true},
+	    {"802.1Q 100 with PCP 5", tagged(good, {cat({be16(0x8100), be16(0xa064)})}), true},
+	    {"802.1ad 100, inner 7", tagged(good, {cat({be16(0x88a8), be16(100)}), cat({be16(0x8100), be16(7)})}), true},
+	    {"untagged", good, false},
+	    {"802.1Q 101", tagged(good, {cat({be16(0x8100), be16(101)})}), false},
+	    {"outer 7, inner 100", tagged(good, {cat({be16(0x8100), be16(7)}), cat({be16(0x8100), be16(100)})}), false},
+	    {"runt", bytes(good.begin(), good.begin() + 16), false},
+	};
+	t.view().ports[access_port].vlan = 100;
+	for (const bool fast : {true, false}) {
+		t.view().fast_path = fast;
+		for (const auto &c : cases) {
+			SCOPED_TRACE(std::string(c.name) + (fast ? ", fast path on" : ", fast path off"));
+			t.counters() = path_counters{};
+			t.seq()[idx] = {};
+			go(access_port, {c.frame});
+			ASSERT_EQ(r.tx.size(), c.forwarded ? 1u : 0u);
+			if (c.forwarded) {
+				EXPECT_EQ(bytes_of(r.tx[0]), upstream_expect());
+			}
+			EXPECT_EQ(drops(drop_reason::wrong_vlan), c.forwarded ? 0u : 1u);
+			EXPECT_EQ(t.counters().total_drops(), c.forwarded ? 0u : 1u);
+		}
+	}
+	t.view().fast_path = true;
+	t.view().ports[core_port].vlan = 200;
+	const bytes down = cat({eth(core_mac, router_mac, 0x0800), inner_v4(server_ip, sub_ip)});
+	t.counters() = path_counters{};
+	go(core_port, {down, tagged(down, {cat({be16(0x8100), be16(200)})}), tagged(down, {cat({be16(0x8100), be16(201)})})});
+	EXPECT_EQ(r.tx.size(), 1u);
+	EXPECT_EQ(events(path_event::encap_v2), 1u);
+	EXPECT_EQ(drops(drop_reason::wrong_vlan), 2u);
 }
 
 TEST_F(PathTest, FlushPuntsCountsRingFull) {
@@ -617,11 +668,7 @@ session_params v3(encap_kind k, uint32_t sid, pw_type pw) {
 	p.local_session_id = sid;
 	p.peer_tunnel_id = 200;
 	p.peer_session_id = 0x00c0ffee;
-	std::memcpy(p.local_mac, lns_mac, 6);
-	std::memcpy(p.peer_mac, lac_mac, 6);
-	store_be32(p.local_addr, lns_ip);
-	store_be32(p.peer_addr, lac_ip);
-	p.egress_port = access_port;
+	set_endpoints_v4(p, lns_mac, lac_mac, lns_ip, lac_ip, access_port);
 	p.attach_port = attach_port;
 	return p;
 }
@@ -895,6 +942,45 @@ TEST_F(PathTest, FastPathMatchesGeneralPath) {
 	free_all(r);
 	EXPECT_GT(frames, 10000u);
 	EXPECT_GT(forwarded, 500u);
+}
+
+// A static L2TPv3 tunnel on a UDP port of its own (`udp_sport`, as `ip l2tp add tunnel ...
+// udp_sport 5000`): L2TP to that port is decapsulated as on l2tp_udp_port (the fast path
+// matches only the main port; the general path takes the rest); other ports stay not L2TP.
+TEST_F(PathTest, V3OnAStaticTunnelsOwnUdpPort) {
+	auto p = v3(encap_kind::v3_udp4, 0x00600005, pw_type::eth);
+	const uint32_t i3 = t.add_session(p);
+	ASSERT_NE(i3, no_session);
+	t.map_attachment(0, vlan_untagged, i3);
+	const bytes frame = cat({eth(router_mac, core_mac, 0x0800), inner_v4(1, 2)});
+	const auto pkt = [&](uint16_t dport) {
+		return cat({eth(lns_mac, lac_mac, 0x0800),
+		            ipv4(lac_ip, lns_ip, 17, udp(6000, dport, cat({be16(0x0003), be16(0), be32(0x00600005), frame})))});
+	};
+	const struct {
+		bool fast_path;
+		bool extra_port; // 5000 registered
+		uint32_t forwarded, not_l2tp;
+	} cases[] = {{true, false, 1, 2}, {false, false, 1, 2}, {true, true, 2, 1}, {false, true, 2, 1}};
+	for (const auto &c : cases) {
+		SCOPED_TRACE(testing::Message() << "fast_path " << c.fast_path << " extra_port " << c.extra_port);
+		t.view().fast_path = c.fast_path;
+		if (c.extra_port)
+			t.view().set_extra_l2tp_udp_port(5000);
+		const uint64_t not_l2tp0 = drops(drop_reason::not_l2tp), v3_0 = events(path_event::decap_v3);
+		go(access_port, {pkt(1701), pkt(5000), pkt(5001)});
+		ASSERT_EQ(r.tx.size(), c.forwarded);
+		for (uint32_t n = 0; n < c.forwarded; n++) {
+			EXPECT_EQ(r.tx_port[n], attach_port);
+			EXPECT_EQ(bytes_of(r.tx[n]), frame);
+		}
+		EXPECT_EQ(drops(drop_reason::not_l2tp) - not_l2tp0, c.not_l2tp);
+		EXPECT_EQ(events(path_event::decap_v3) - v3_0, c.forwarded);
+	}
+	EXPECT_TRUE(t.view().is_l2tp_udp_port(1701));
+	EXPECT_TRUE(t.view().is_l2tp_udp_port(5000));
+	EXPECT_FALSE(t.view().is_l2tp_udp_port(5001));
+	EXPECT_FALSE(t.view().is_l2tp_udp_port(4999));
 }
 
 } // namespace

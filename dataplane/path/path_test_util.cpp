@@ -1,4 +1,5 @@
 #include "dataplane/path/path_test_util.hpp"
+#include "shared/base/byteorder.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -177,7 +178,7 @@ void test_tables::map_attachment(uint8_t slot, uint16_t vlan, uint32_t idx) {
 	eth_map_[static_cast<size_t>(slot) * (vlan_untagged + 1) + vlan] = idx;
 }
 void test_tables::set_port(uint16_t port, port_role role, uint16_t mtu, uint8_t slot) {
-	view_.ports[port] = {role, slot, mtu};
+	view_.ports[port] = {role, slot, mtu, 0}; // vlan: set it on view() where a test needs one
 }
 std::vector<rte_mbuf *> test_tables::drain_punts() {
 	std::vector<rte_mbuf *> out;
@@ -198,15 +199,35 @@ run_result run(const path_ctx &ctx, uint16_t in_port, std::vector<rte_mbuf *> pk
 		r.tx_port.insert(r.tx_port.end(), out.tx_port, out.tx_port + out.n_tx);
 		r.punt.insert(r.punt.end(), out.punt, out.punt + out.n_punt);
 		r.local.insert(r.local.end(), out.local, out.local + out.n_local);
+		r.icmp.insert(r.icmp.end(), out.icmp, out.icmp + out.n_icmp);
+		r.glean.insert(r.glean.end(), out.glean, out.glean + out.n_glean);
 	}
 	return r;
 }
 
 void free_all(run_result &r) {
-	for (auto *v : {&r.tx, &r.punt, &r.local})
+	for (auto *v : {&r.tx, &r.punt, &r.local, &r.icmp, &r.glean})
 		for (rte_mbuf *m : *v)
 			rte_pktmbuf_free(m);
 	r = {};
+}
+
+neighbour resolved_neighbour(const uint8_t dst_mac[6], const uint8_t src_mac[6], uint16_t port) {
+	neighbour n{};
+	std::memcpy(n.dst_mac, dst_mac, 6);
+	std::memcpy(n.src_mac, src_mac, 6);
+	n.port = port;
+	n.valid = 1;
+	return n;
+}
+
+void set_endpoints_v4(session_params &p, const uint8_t local_mac[6], const uint8_t peer_mac[6], uint32_t local_ip,
+                      uint32_t peer_ip, uint16_t egress_port) {
+	std::memcpy(p.local_mac, local_mac, 6);
+	std::memcpy(p.peer_mac, peer_mac, 6);
+	store_be32(p.local_addr, local_ip);
+	store_be32(p.peer_addr, peer_ip);
+	p.egress_port = egress_port;
 }
 
 } // namespace l2tpx::dp::test

@@ -94,12 +94,22 @@ private:
 	path_counters counters_{};
 };
 
+// A resolved neighbour (valid = 1, untagged) on `port`: frames go from src_mac to dst_mac.
+neighbour resolved_neighbour(const uint8_t dst_mac[6], const uint8_t src_mac[6], uint16_t port);
+
+// Outer endpoints of a session over IPv4: Ethernet MACs, addresses (host order) and the
+// port towards the peer.
+void set_endpoints_v4(session_params &p, const uint8_t local_mac[6], const uint8_t peer_mac[6], uint32_t local_ip,
+                      uint32_t peer_ip, uint16_t egress_port);
+
 // Runs one burst and returns it; the drops are already freed.
 struct run_result {
 	std::vector<rte_mbuf *> tx;
 	std::vector<uint16_t> tx_port;
 	std::vector<rte_mbuf *> punt;
 	std::vector<rte_mbuf *> local;
+	std::vector<rte_mbuf *> icmp;  // burst_out::icmp (ICMP error hook)
+	std::vector<rte_mbuf *> glean; // burst_out::glean (unresolved on-link next hop)
 };
 run_result run(const path_ctx &ctx, uint16_t in_port, std::vector<rte_mbuf *> pkts);
 void free_all(run_result &r);

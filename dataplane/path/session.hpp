@@ -56,7 +56,7 @@ inline constexpr uint8_t send_seq = 0x01;    // put Ns (v2) / L2SS S+seq (v3) on
 inline constexpr uint8_t require_seq = 0x02; // drop received data without sequence numbers
 inline constexpr uint8_t l2ss = 0x04;        // v3: default L2-specific sublayer present (4 bytes)
 inline constexpr uint8_t check_seq = 0x08;   // drop received packets whose Ns goes backwards
-inline constexpr uint8_t check_source = 0x10;// drop upstream IPv4 whose source != subscriber_v4
+inline constexpr uint8_t check_source = 0x10;// drop upstream whose source does not route back to the session
 inline constexpr uint8_t control_only = 0x20;// call being set up: PPP control punted, no data forwarded
 } // namespace session_flag
 
@@ -106,8 +106,8 @@ struct alignas(64) session {
 	uint8_t tx_cookie_len;     // 0, 4 or 8 (the bytes themselves are in tmpl)
 	uint8_t rx_fast;           // rx_fast::* : which fast-path receive layouts apply (derived)
 	uint16_t mss_clamp;        // TCP MSS ceiling for PPP subscribers (IPv4 value); 0 = off
-	uint16_t reorder_timeout_ms; // reserved for a reorder buffer (not implemented): out-of-order
-	                             // packets are dropped whatever its value
+	uint16_t reorder_timeout_ms; // sequenced data: out-of-order packets wait this long in the
+	                             // worker's reorder buffer (reorder.hpp); 0 = dropped at once
 	uint16_t egress_port;      // access port the template's Ethernet header belongs to
 	uint16_t attach_port;      // Ethernet PWs: attachment port
 	uint16_t attach_vlan;      // eth_vlan PWs: VLAN ID on the attachment port
@@ -151,7 +151,7 @@ struct alignas(16) session_seq {
 	uint32_t tx_next;  // next Ns to send (16 bits used in v2, 24 in v3)
 	uint32_t rx_next;  // next Ns expected
 	uint32_t rx_valid; // 0 until the first sequenced packet is received
-	uint32_t reserved;
+	uint32_t reserved; // reorder buffer attached (reorder.hpp): owner worker + slot; 0 = none
 };
 static_assert(sizeof(session_seq) == 16);
 

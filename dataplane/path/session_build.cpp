@@ -71,6 +71,7 @@ result<void, session_build_error> build_session(const session_params &p, session
 	out.tx_cookie_len = p.tx_cookie_len;
 	std::memcpy(out.rx_cookie, p.rx_cookie, p.rx_cookie_len);
 	out.mss_clamp = p.pw == pw_type::ppp ? p.mss_clamp : 0;
+	out.reorder_timeout_ms = p.reorder_timeout_ms;
 	out.egress_port = p.egress_port;
 	out.attach_port = p.attach_port;
 	out.attach_vlan = p.attach_vlan;
@@ -84,8 +85,8 @@ result<void, session_build_error> build_session(const session_params &p, session
 		store_be16(key + 2, static_cast<uint16_t>(p.local_session_id));
 	}
 	std::memcpy(&out.rx_key, key, 4);
-	if (out.flags & session_flag::control_only)
-		out.rx_fast = 0; // no data forwarded yet: the general path punts or drops everything
+	if ((out.flags & session_flag::control_only) || out.reorder_timeout_ms)
+		out.rx_fast = 0; // no data forwarded yet, or the reorder buffer (general path only)
 	else if (p.pw == pw_type::ppp && p.encap == encap_kind::v2_udp4)
 		out.rx_fast = (out.flags & session_flag::require_seq) ? rx_fast::v2 : rx_fast::v2 | rx_fast::v2_noseq;
 	else if (p.pw == pw_type::ppp && p.encap == encap_kind::v3_udp4 && !(out.flags & session_flag::l2ss))

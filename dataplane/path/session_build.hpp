@@ -61,6 +61,7 @@ struct session_params {
 	uint16_t attach_vlan = 0;
 	uint32_t subscriber_v4 = 0;    // host order
 	uint16_t mss_clamp = 0;
+	uint16_t reorder_timeout_ms = 0; // sequenced data: hold out-of-order packets this long (reorder.hpp)
 };
 
 // Fills `out` with state = up. The caller publishes it (see session.hpp).

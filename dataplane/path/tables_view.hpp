@@ -24,6 +24,9 @@ struct port_info {
 	port_role role;
 	uint8_t attach_slot; // attachment ports: row in eth_pw_map
 	uint16_t mtu;        // egress IP MTU; 0 = unchecked
+	uint16_t vlan;       // 802.1Q VLAN the port lives on (1..4094): frames whose outer tag is
+	                     // another (or none) are dropped (wrong_vlan); 0 = untagged port, any
+	                     // tag accepted. Ports with a VLAN skip the fast path (untagged only).
 };
 
 // A next hop on a core port (or any port): the Ethernet header to write.
@@ -80,6 +83,20 @@ struct tables_view {
 	uint8_t local_v6_count = 0;
 
 	uint16_t l2tp_udp_port = 1701;
+	// Further UDP ports L2TP is taken on: the local ports (udp_sport) of static L2TPv3 tunnels
+	// that differ from l2tp_udp_port, as `ip l2tp` allows any port per tunnel. One bit per
+	// port (set_extra_l2tp_udp_port); set at start-up only. The fast path matches only
+	// l2tp_udp_port, so these packets take the general path (decap.cpp).
+	uint64_t extra_l2tp_udp_ports[65536 / 64] = {};
+	bool any_extra_l2tp_udp_port = false;
+	bool is_l2tp_udp_port(uint16_t port) const noexcept {
+		return port == l2tp_udp_port ||
+		       (any_extra_l2tp_udp_port && (extra_l2tp_udp_ports[port >> 6] >> (port & 63) & 1) != 0);
+	}
+	void set_extra_l2tp_udp_port(uint16_t port) noexcept {
+		extra_l2tp_udp_ports[port >> 6] |= uint64_t{1} << (port & 63);
+		any_extra_l2tp_udp_port = true;
+	}
 	// false: every packet goes through the general parsers, none through the fast path
 	// (fast_path.hpp). For differential tests, and for bisecting a problem in the field.
 	bool fast_path = true;

@@ -65,6 +65,8 @@ struct dataplane_config {
 	uint32_t neighbour_timeout_s = 300;   // dynamic ARP/ND entries expire after this
 	bool telemetry = true;                // register /l2tpx/... telemetry commands
 	bool punt_unknown_sessions = false;   // data for unknown sessions: punt (true) or count+drop
+	uint32_t reorder_buffers = 4096;      // reorder buffers per polling lcore (at most
+	                                      // session_capacity are made; ~250 bytes each); 0 = none
 };
 
 enum class port_role : uint8_t { access, core, attachment };
@@ -81,6 +83,7 @@ struct port_config {
 	std::vector<ip_prefix> addresses;     // dataplane's own addresses on this port
 	std::optional<mac_address> mac;       // override the port's MAC
 	uint16_t mtu = 1500;
+	uint16_t vlan = 0;                    // 802.1Q VLAN of the port (sub-interface); 0 = untagged
 	std::optional<ip_address> gateway4;   // default IPv4 gateway reached through this port
 	std::optional<ip_address> gateway6;   // default IPv6 gateway reached through this port
 	std::vector<static_neighbour> neighbours;
@@ -117,6 +120,8 @@ struct static_session {
 	pseudowire pw = pseudowire::eth;
 	std::string attachment_port;          // port with role = "attachment"
 	uint16_t vlan = 0;                    // 1..4094 for eth_vlan
+	uint16_t reorder_timeout_ms = 0;      // sequenced data: hold out-of-order packets this
+	                                      // long (dataplane.reorder_buffers); 0 = drop them
 	uint32_t line = 0;
 };
 

@@ -302,7 +302,7 @@ bool loader::load_dataplane(const toml::table &t, dataplane_config &d) {
 	                 "session_capacity", "tunnel_capacity", "route_capacity", "l2tp_udp_port", "command_ring_size",
 	                 "event_ring_size", "punt_ring_size", "inject_ring_size", "spread_ring_size", "rx_descriptors",
 	                 "tx_descriptors", "tx_flush_us", "idle_spin_polls", "idle_max_sleep_us", "distribution",
-	                 "neighbour_timeout_s", "telemetry", "punt_unknown_sessions"}))
+	                 "neighbour_timeout_s", "telemetry", "punt_unknown_sessions", "reorder_buffers"}))
 		return false;
 	constexpr uint64_t max_lcore = 1023;
 	if (!get_uint(t, p, "main_lcore", d.main_lcore, 0, max_lcore))
@@ -350,6 +350,7 @@ bool loader::load_dataplane(const toml::table &t, dataplane_config &d) {
 	          get_uint(t, p, "idle_spin_polls", d.backoff.spin_polls, 0, 1u << 30) &&
 	          get_uint(t, p, "idle_max_sleep_us", d.backoff.max_sleep_us, 0, 1000000) &&
 	          get_uint(t, p, "neighbour_timeout_s", d.neighbour_timeout_s, 1, 86400) &&
+	          get_uint(t, p, "reorder_buffers", d.reorder_buffers, 0, 1u << 20) &&
 	          get_bool(t, p, "telemetry", d.telemetry) &&
 	          get_bool(t, p, "punt_unknown_sessions", d.punt_unknown_sessions);
 	if (!ok)
@@ -379,7 +380,8 @@ bool loader::load_dataplane(const toml::table &t, dataplane_config &d) {
 
 bool loader::load_port(const toml::table &t, const std::string &p, port_config &port) {
 	port.line = t.source().begin.line;
-	if (!check_keys(t, p, {"name", "devargs", "role", "addresses", "mac", "mtu", "gateway", "gateway6", "neighbours"}))
+	if (!check_keys(t, p,
+	                {"name", "devargs", "role", "addresses", "mac", "mtu", "vlan", "gateway", "gateway6", "neighbours"}))
 		return false;
 	if (!get_string(t, p, "name", port.name, true) || !get_string(t, p, "devargs", port.devargs, true))
 		return false;
@@ -396,6 +398,14 @@ bool loader::load_port(const toml::table &t, const std::string &p, port_config &
 	port.role = port_role(role);
 	if (!get_uint(t, p, "mtu", port.mtu, 68, 9600))
 		return false;
+	// The port is an 802.1Q sub-interface: frames of this VLAN only, every frame sent tagged.
+	// 0 (the default) is the untagged port. Attachment ports carry whole frames of any VLAN
+	// (a session per VLAN is pseudowire = "eth_vlan").
+	if (!get_uint(t, p, "vlan", port.vlan, 0, 4094))
+		return false;
+	if (port.vlan != 0 && port.role == port_role::attachment)
+		return fail(errc::bad_value, *t.get("vlan"), p + ".vlan",
+		            "attachment ports carry every VLAN; bind a VLAN with pseudowire = \"eth_vlan\" instead");
 	if (auto a = get_array(t, p, "addresses")) {
 		for (size_t i = 0; i < a->size(); i++) {
 			auto v = (*a)[i].as_string();
@@ -479,7 +489,7 @@ bool loader::load_session(const toml::table &t, const std::string &p, static_ses
 	ss.line = t.source().begin.line;
 	if (!check_keys(t, p,
 	                {"tunnel_id", "session_id", "peer_session_id", "cookie", "peer_cookie", "l2spec_type", "seq",
-	                 "pseudowire", "attachment_port", "vlan"}))
+	                 "pseudowire", "attachment_port", "vlan", "reorder_timeout_ms"}))
 		return false;
 	if (!get_uint(t, p, "tunnel_id", ss.tunnel_id, 1, UINT32_MAX, true) ||
 	    !get_uint(t, p, "session_id", ss.session_id, 1, UINT32_MAX, true) ||
@@ -499,7 +509,8 @@ bool loader::load_session(const toml::table &t, const std::string &p, static_ses
 	if (!get_enum(t, p, "l2spec_type", {"none", "default"}, l2spec) ||
 	    !get_enum(t, p, "seq", {"none", "send", "recv", "both"}, seq) ||
 	    !get_enum(t, p, "pseudowire", {"eth", "eth_vlan"}, pw) ||
-	    !get_string(t, p, "attachment_port", ss.attachment_port, true) || !get_uint(t, p, "vlan", ss.vlan, 1, 4094))
+	    !get_string(t, p, "attachment_port", ss.attachment_port, true) || !get_uint(t, p, "vlan", ss.vlan, 1, 4094) ||
+	    !get_uint(t, p, "reorder_timeout_ms", ss.reorder_timeout_ms, 0, 65535))
 		return false;
 	ss.l2spec = l2spec_type(l2spec);
 	ss.seq_send = seq == 1 || seq == 3;
@@ -507,6 +518,9 @@ bool loader::load_session(const toml::table &t, const std::string &p, static_ses
 	ss.pw = pseudowire(pw);
 	if ((ss.seq_send || ss.seq_recv) && ss.l2spec == l2spec_type::none)
 		return fail(errc::bad_value, *t.get("seq"), p + ".seq", "sequencing needs l2spec_type = \"default\"");
+	if (ss.reorder_timeout_ms != 0 && ss.l2spec == l2spec_type::none) // no Ns to reorder by
+		return fail(errc::bad_value, *t.get("reorder_timeout_ms"), p + ".reorder_timeout_ms",
+		            "reordering needs l2spec_type = \"default\"");
 	if (ss.pw == pseudowire::eth_vlan && ss.vlan == 0)
 		return fail(errc::missing_key, t, p + ".vlan", "pseudowire = \"eth_vlan\" needs a vlan 1..4094");
 	if (ss.pw == pseudowire::eth && t.get("vlan"))

@@ -38,6 +38,7 @@ idle_max_sleep_us = 50
 distribution = "software"
 command_ring_size = 256
 punt_unknown_sessions = true
+reorder_buffers = 0
 )");
 	ASSERT_TRUE(r) << r.error().to_string();
 	const auto &d = r->dataplane;
@@ -52,6 +53,11 @@ punt_unknown_sessions = true
 	EXPECT_EQ(d.dist, distribution::software);
 	EXPECT_EQ(d.command_ring_size, 256u);
 	EXPECT_TRUE(d.punt_unknown_sessions);
+	EXPECT_EQ(d.reorder_buffers, 0u); // reordering off
+	EXPECT_EQ(load_string("")->dataplane.reorder_buffers, 4096u);
+	auto big = load_string("[dataplane]\nreorder_buffers = 1048576\n");
+	ASSERT_TRUE(big) << big.error().to_string();
+	EXPECT_EQ(big->dataplane.reorder_buffers, 1048576u);
 }
 
 TEST(config, port_fields) {
@@ -63,6 +69,7 @@ role = "core"
 addresses = ["198.51.100.1/24", "2001:db8::1/64"]
 mac = "02:00:00:00:01:01"
 mtu = 9000
+vlan = 100
 gateway = "198.51.100.254"
 gateway6 = "2001:db8::fe"
 neighbours = [{ address = "198.51.100.254", mac = "02-00-00-00-01-FE" }]
@@ -80,6 +87,7 @@ neighbours = [{ address = "198.51.100.254", mac = "02-00-00-00-01-FE" }]
 	ASSERT_TRUE(p.mac);
 	EXPECT_EQ((*p.mac)[5], 0x01);
 	EXPECT_EQ(p.mtu, 9000);
+	EXPECT_EQ(p.vlan, 100);
 	ASSERT_TRUE(p.gateway4);
 	EXPECT_EQ(format_ip(*p.gateway4), "198.51.100.254");
 	ASSERT_TRUE(p.gateway6);
@@ -87,6 +95,17 @@ neighbours = [{ address = "198.51.100.254", mac = "02-00-00-00-01-FE" }]
 	ASSERT_EQ(p.neighbours.size(), 1u);
 	EXPECT_EQ(p.neighbours[0].mac[5], 0xfe);
 	EXPECT_EQ(p.line, 2u);
+}
+
+TEST(config, port_vlan_default_and_zero) {
+	auto r = load_string(std::string(minimal_port) + "[[port]]\nname = \"c0\"\ndevargs = \"net_null1\"\nrole = \"core\"\n"
+	                                                  "vlan = 0\n[[port]]\nname = \"c1\"\ndevargs = \"net_null2\"\n"
+	                                                  "role = \"core\"\nvlan = 4094\n");
+	ASSERT_TRUE(r) << r.error().to_string();
+	ASSERT_EQ(r->ports.size(), 3u);
+	EXPECT_EQ(r->ports[0].vlan, 0); // absent: untagged
+	EXPECT_EQ(r->ports[1].vlan, 0);
+	EXPECT_EQ(r->ports[2].vlan, 4094);
 }
 
 TEST(config, static_l2tpv3) {
@@ -114,6 +133,7 @@ seq = "both"
 pseudowire = "eth_vlan"
 vlan = 7
 attachment_port = "lan"
+reorder_timeout_ms = 100
 )");
 	ASSERT_TRUE(r) << r.error().to_string();
 	ASSERT_EQ(r->static_tunnels.size(), 1u);
@@ -132,6 +152,25 @@ attachment_port = "lan"
 	EXPECT_EQ(s.pw, pseudowire::eth_vlan);
 	EXPECT_EQ(s.vlan, 7);
 	EXPECT_EQ(s.l2spec, l2spec_type::default_);
+	EXPECT_EQ(s.reorder_timeout_ms, 100);
+}
+
+TEST(config, static_session_reorder_timeout_default_and_range) {
+	const std::string base = std::string(minimal_port) +
+	                         "[[port]]\nname = \"lan\"\ndevargs = \"net_null1\"\nrole = \"attachment\"\n"
+	                         "[[static_tunnel]]\ntunnel_id = 1\npeer_tunnel_id = 1\nlocal = \"192.0.2.1\"\n"
+	                         "remote = \"192.0.2.2\"\n[[static_session]]\ntunnel_id = 1\nsession_id = 1\n"
+	                         "peer_session_id = 1\nattachment_port = \"lan\"\n";
+	const struct {
+		std::string extra;
+		uint16_t want;
+	} cases[] = {{"", 0}, {"reorder_timeout_ms = 0\n", 0}, {"reorder_timeout_ms = 1\n", 1},
+	             {"reorder_timeout_ms = 65535\nseq = \"recv\"\n", 65535}};
+	for (const auto &c : cases) {
+		auto r = load_string(base + c.extra);
+		ASSERT_TRUE(r) << c.extra << r.error().to_string();
+		EXPECT_EQ(r->static_sessions[0].reorder_timeout_ms, c.want) << c.extra;
+	}
 }
 
 TEST(config, registered_extra_table_is_accepted) {
@@ -184,6 +223,10 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"capacity_pow2", "[dataplane]\nsession_capacity = 1000000\n", errc::bad_value, 2, "session_capacity"},
         bad_case{"ring_pow2", "[dataplane]\ncommand_ring_size = 1000\n", errc::bad_value, 2, "command_ring_size"},
         bad_case{"bool_type", "[dataplane]\ntelemetry = 1\n", errc::wrong_type, 2, "dataplane.telemetry"},
+        bad_case{"reorder_buffers_range", "[dataplane]\nreorder_buffers = 1048577\n", errc::out_of_range, 2,
+                 "dataplane.reorder_buffers"},
+        bad_case{"reorder_buffers_type", "[dataplane]\nreorder_buffers = true\n", errc::wrong_type, 2,
+                 "dataplane.reorder_buffers"},
         bad_case{"dist_word", "[dataplane]\ndistribution = \"magic\"\n", errc::bad_value, 2, "distribution"},
         bad_case{"worker_dup_main", "[dataplane]\nmain_lcore = 1\nworker_lcores = [2, 1]\n", errc::duplicate, 3,
                  "worker_lcores[1]"},
@@ -201,6 +244,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "port[0].mtu"},
         bad_case{"port_mac_multicast", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"core\"\nmac = \"01:00:5e:00:00:01\"\n",
                  errc::bad_value, 5, "port[0].mac"},
+        bad_case{"port_vlan_range", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"core\"\nvlan = 4095\n",
+                 errc::out_of_range, 5, "port[0].vlan"},
+        bad_case{"port_vlan_negative", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"access\"\nvlan = -1\n",
+                 errc::out_of_range, 5, "port[0].vlan"},
+        bad_case{"port_vlan_type", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"access\"\nvlan = \"100\"\n",
+                 errc::wrong_type, 5, "port[0].vlan"},
+        bad_case{"port_vlan_attachment", P + "[[port]]\nname = \"b0\"\ndevargs = \"n1\"\nrole = \"attachment\"\nvlan = 7\n",
+                 errc::bad_value, 11, "port[1].vlan"},
         bad_case{"gateway_family", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"core\"\ngateway = \"2001:db8::1\"\n",
                  errc::bad_value, 5, "gateway"},
         bad_case{"dup_port_name", P + "[[port]]\nname = \"a0\"\ndevargs = \"net_null9\"\nrole = \"core\"\n",
@@ -242,6 +293,18 @@ INSTANTIATE_TEST_SUITE_P(
                  P + "[[static_session]]\ntunnel_id=5\nsession_id=1\npeer_session_id=1\nl2spec_type=\"none\"\nseq=\"send\"\n"
                      "attachment_port=\"a0\"\n",
                  errc::bad_value, 12, "static_session[0].seq"},
+        bad_case{"session_reorder_range",
+                 P + "[[static_session]]\ntunnel_id=5\nsession_id=1\npeer_session_id=1\nreorder_timeout_ms=65536\n"
+                     "attachment_port=\"a0\"\n",
+                 errc::out_of_range, 11, "static_session[0].reorder_timeout_ms"},
+        bad_case{"session_reorder_negative",
+                 P + "[[static_session]]\ntunnel_id=5\nsession_id=1\npeer_session_id=1\nreorder_timeout_ms=-1\n"
+                     "attachment_port=\"a0\"\n",
+                 errc::out_of_range, 11, "static_session[0].reorder_timeout_ms"},
+        bad_case{"session_reorder_without_l2spec",
+                 P + "[[static_session]]\ntunnel_id=5\nsession_id=1\npeer_session_id=1\nl2spec_type=\"none\"\n"
+                     "reorder_timeout_ms=50\nattachment_port=\"a0\"\n",
+                 errc::bad_value, 12, "static_session[0].reorder_timeout_ms"},
         bad_case{"session_attach_not_attachment",
                  P + "[[static_tunnel]]\ntunnel_id=1\npeer_tunnel_id=1\nlocal=\"192.0.2.1\"\nremote=\"192.0.2.2\"\n"
                      "[[static_session]]\ntunnel_id=1\nsession_id=1\npeer_session_id=1\nattachment_port=\"a0\"\n",

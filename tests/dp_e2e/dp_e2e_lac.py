@@ -94,6 +94,9 @@ def main():
     ap.add_argument("--length-bit", action="store_true", help="send the L bit (Length)")
     ap.add_argument("--seq-bit", action="store_true", help="send the S bit (Ns/Nr)")
     ap.add_argument("--expect-icmp", type=int, default=0, help="ICMP errors to the subscriber to wait for")
+    ap.add_argument("--ttl", type=int, default=64,
+                    help="with --count 0 and --expect-icmp: send echo requests with this TTL (once a second) "
+                         "until the errors arrive; --ttl 1 requires Time Exceeded from the LNS's address")
     ap.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()
 
@@ -103,7 +106,7 @@ def main():
     sock.settimeout(0.2)
     lns = (a.lns, 1701)
     lock = threading.Lock()
-    state = {"replies": set(), "answered": 0, "spoof_back": 0, "errors": [], "ns": 0, "icmp": 0}
+    state = {"replies": set(), "answered": 0, "spoof_back": 0, "errors": [], "ns": 0, "icmp": 0, "icmp_from": []}
     ident = 0x4C32
     stop = threading.Event()
 
@@ -140,6 +143,7 @@ def main():
                         raise ValueError("unexpected reply %s" % ip.summary())
                 elif icmp.type in (3, 11) and ip.dst == a.subscriber:
                     state["icmp"] += 1
+                    state["icmp_from"].append((icmp.type, icmp.code, ip.src))
                     print("ICMP error type %d code %d from %s through the tunnel" % (icmp.type, icmp.code, ip.src),
                           flush=True)
                 elif icmp.type == 8 and any(ipaddress.ip_address(ip.dst) in n for n in answer_nets):
@@ -167,6 +171,12 @@ def main():
             end = time.monotonic() + 1.0
             while seq not in state["replies"] and time.monotonic() < end:
                 time.sleep(0.01)
+    if a.count == 0 and a.expect_icmp and a.ttl != 64:
+        while state["icmp"] < a.expect_icmp and time.monotonic() < deadline:
+            send_ip(IP(src=a.subscriber, dst=a.ping, ttl=a.ttl) / ICMP(type=8, id=ident, seq=500) / b"ttl-probe")
+            end = time.monotonic() + 1.0
+            while state["icmp"] < a.expect_icmp and time.monotonic() < end:
+                time.sleep(0.01)
     while (state["answered"] < a.answer_count or state["icmp"] < a.expect_icmp) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)  # a late reply to the spoofed echo would show here
@@ -182,6 +192,9 @@ def main():
         ok = False
     if state["icmp"] < a.expect_icmp:
         print("FAILED: %d ICMP errors through the tunnel, expected %d" % (state["icmp"], a.expect_icmp))
+        ok = False
+    if a.ttl == 1 and a.expect_icmp and (11, 0, a.lns) not in state["icmp_from"]:
+        print("FAILED: no Time Exceeded from the LNS %s (got %s)" % (a.lns, state["icmp_from"]))
         ok = False
     if state["spoof_back"]:
         print("FAILED: the echo with the spoofed source %s was forwarded" % a.spoof)

@@ -33,7 +33,10 @@ PEER = FIX["peer"]
 NB = FIX["neighbour"]
 S = {s["name"]: s for s in FIX["session"]}
 ACCESS, CORE, ATTACH, ATTACH_VLAN, UNUSED = 0, 1, 2, 3, 7
-ROLE_EVENT = {ACCESS: "rx_access", CORE: "rx_core", ATTACH: "rx_attachment", ATTACH_VLAN: "rx_attachment"}
+ACCESS_ON_VLAN, CORE_ON_VLAN = 4, 5  # ports with a `vlan` (802.1Q sub-interfaces)
+ROLE_EVENT = {ACCESS: "rx_access", CORE: "rx_core", ATTACH: "rx_attachment", ATTACH_VLAN: "rx_attachment",
+              ACCESS_ON_VLAN: "rx_access", CORE_ON_VLAN: "rx_core"}
+PORT_VLAN = {p["id"]: p.get("vlan", 0) for p in FIX["port"]}
 SERVER = "203.0.113.5"
 SERVER6 = "2001:db8:ffff::5"
 
@@ -78,8 +81,10 @@ def to_core(pkt):
     return raw(Ether(dst=NB["dst_mac"], src=NB["src_mac"], type=et)) + forwarded(pkt)
 
 
-def from_core(pkt):
+def from_core(pkt, vlan=None):
     et = 0x0800 if pkt.__class__ is IP else 0x86DD
+    if vlan is not None:
+        return raw(Ether(dst=NB["src_mac"], src=NB["dst_mac"]) / Dot1Q(vlan=vlan, type=et) / pkt)
     return raw(Ether(dst=NB["src_mac"], src=NB["dst_mac"], type=et) / pkt)
 
 
@@ -143,6 +148,8 @@ def to_lac(s, payload, proto=None, ns=None):
     """The frame the dataplane sends to the LAC for session s (template + payload)."""
     v6 = s["encap"].endswith("6")
     eth = Ether(dst=PEER["peer_mac"], src=PEER["local_mac"])
+    if PORT_VLAN.get(s.get("egress_port", ACCESS)):  # the access port's 802.1Q tag
+        eth = eth / Dot1Q(vlan=PORT_VLAN[s["egress_port"]])
     if v6:
         ip = IPv6(src=PEER["local_v6"], dst=PEER["peer_v6"], hlim=64)
     else:
@@ -472,6 +479,63 @@ def gen_drops():
       case_name="not_ip_core")
 
 
+# ---- dpconf: ports on a VLAN, subscriber source check ------------------------------------
+
+def gen_port_vlan():
+    """Port 4 (access) lives on VLAN 100, port 5 (core) on VLAN 200: frames with the port's
+    tag are handled, untagged or other-VLAN frames are dropped (wrong_vlan), and what the
+    dataplane sends through port 4 carries tag 100."""
+    s = S["v2_vlan"]
+    tid, sid = s["local_tunnel"], s["local_session"]
+    vid = PORT_VLAN[ACCESS_ON_VLAN]
+    up = inner4(sub(s), SERVER)
+    data = v2(tid, sid, ppp(PROTO_IPV4, up))
+    sccrq = from_lac(v2(0, 0, bytes.fromhex("8008000000000001"), L=True, S=(0, 0), T=True), vlan=vid)
+    arp = raw(Ether(dst="ff:ff:ff:ff:ff:ff", src=PEER["peer_mac"]) / Dot1Q(vlan=vid)
+              / ARP(psrc=PEER["peer_v4"], pdst=PEER["local_v4"]))
+    case("vlan_port_decap", ACCESS_ON_VLAN,
+         "access port on VLAN 100: tagged L2TPv2 data to the (untagged) core, control punted, ARP local",
+         [from_lac(data, vlan=vid), sccrq, arp], [to_core(up)], punt=[sccrq],
+         counters={"decap_v2": 1, "punt_l2tp_control": 1, "local": 1}, tx_port=CORE)
+    down = inner4(SERVER, sub(s))
+    case("vlan_port_encap", CORE, "core IPv4 -> L2TPv2 template of a session on VLAN 100 (tag in the template)",
+         [from_core(down)], [to_lac(s, forwarded(down), PROTO_IPV4)], counters={"encap_v2": 1}, oracle="l2tp",
+         tx_port=ACCESS_ON_VLAN)
+    cvid = PORT_VLAN[CORE_ON_VLAN]
+    case("vlan_core_port_encap", CORE_ON_VLAN, "core port on VLAN 200: tagged IPv4 -> session on VLAN 100",
+         [from_core(down, vlan=cvid)], [to_lac(s, forwarded(down), PROTO_IPV4)], counters={"encap_v2": 1},
+         oracle="l2tp", tx_port=ACCESS_ON_VLAN)
+    untagged_arp = raw(Ether(dst="ff:ff:ff:ff:ff:ff", src=PEER["peer_mac"])
+                       / ARP(psrc=PEER["peer_v4"], pdst=PEER["local_v4"]))
+    frames = [from_lac(data), from_lac(data, vlan=vid + 1), untagged_arp, sccrq[:14]]
+    case("drop_wrong_vlan", ACCESS_ON_VLAN, "access port on VLAN 100: untagged, VLAN 101, untagged ARP, runt dropped",
+         frames, counters={"wrong_vlan": len(frames)})
+    frames = [from_core(down), from_core(down, vlan=cvid + 1)]
+    case("drop_wrong_vlan_core", CORE_ON_VLAN, "core port on VLAN 200: untagged and VLAN 201 dropped",
+         frames, counters={"wrong_vlan": len(frames)})
+
+
+def gen_source_check():
+    """Session "v2" has check_source: upstream sources must route back to it (subscriber
+    /32, framed route 100.64.5.0/24, IPv6 prefix 2001:db8:100::/64)."""
+    s = S["v2"]
+    tid, sid = s["local_tunnel"], s["local_session"]
+    ok = [inner4("100.64.5.7", SERVER), inner6("2001:db8:100::99", SERVER6)]
+    case("source_check_accept", ACCESS, "check_source: sources in a framed route and in the IPv6 prefix pass",
+         [from_lac(v2(tid, sid, ppp(PROTO_IPV6 if IPv6 in p else PROTO_IPV4, p))) for p in ok],
+         [to_core(p) for p in ok], counters={"decap_v2": len(ok)})
+    bad = [inner4("100.64.6.1", SERVER),    # no route
+           inner4("100.64.0.12", SERVER),   # another session's /32
+           inner4("100.64.9.9", SERVER),    # a route to another (empty) slot
+           inner4("0.0.0.0", SERVER),       # unspecified
+           inner6("2001:db8:112::1", SERVER6),  # another session's prefix
+           inner6("2001:db8:999::1", SERVER6)]  # no route
+    case("drop_spoofed_source_routes", ACCESS,
+         "check_source: IPv4 and IPv6 sources that do not route back to the session are dropped",
+         [from_lac(v2(tid, sid, ppp(PROTO_IPV6 if IPv6 in p else PROTO_IPV4, p))) for p in bad],
+         counters={"spoofed_source": len(bad)})
+
+
 def generate(out):
     gen_v2()
     gen_seq()
@@ -479,6 +543,8 @@ def generate(out):
     gen_punt()
     gen_v3()
     gen_drops()
+    gen_port_vlan()
+    gen_source_check()
     if os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(out)

@@ -260,8 +260,11 @@ bool load_fixture(const std::string &path, test::test_tables &t, std::string &er
 			auto &p = *e.as_table();
 			const auto role = roles.find(p["role"].value_or(std::string()));
 			FIX_CHECK(role != roles.end(), "bad port role");
-			t.set_port(static_cast<uint16_t>(p["id"].value_or(0)), role->second,
-			           static_cast<uint16_t>(p["mtu"].value_or(0)), static_cast<uint8_t>(p["attach_slot"].value_or(0)));
+			const auto id = static_cast<uint16_t>(p["id"].value_or(0));
+			FIX_CHECK(id < max_ports, "bad port id");
+			t.set_port(id, role->second, static_cast<uint16_t>(p["mtu"].value_or(0)),
+			           static_cast<uint8_t>(p["attach_slot"].value_or(0)));
+			v.ports[id].vlan = static_cast<uint16_t>(p["vlan"].value_or(0)); // 802.1Q sub-interface
 		}
 	neighbour n{};
 	FIX_CHECK(parse_mac(f["neighbour"]["dst_mac"].value_or(std::string()), n.dst_mac) &&
@@ -302,7 +305,9 @@ bool load_fixture(const std::string &path, test::test_tables &t, std::string &er
 			p.v2_length = s["v2_length"].value_or(false);
 			p.ppp_address_control = s["ppp_address_control"].value_or(true);
 			p.mss_clamp = static_cast<uint16_t>(s["mss_clamp"].value_or(0));
-			p.egress_port = 0;
+			p.egress_port = static_cast<uint16_t>(s["egress_port"].value_or(0));
+			FIX_CHECK(p.egress_port < max_ports, name + ": bad egress_port");
+			p.vlan = v.ports[p.egress_port].vlan; // as tables::build_record: the access port's tag
 			p.attach_port = static_cast<uint16_t>(s["attach_port"].value_or(0));
 			p.attach_vlan = static_cast<uint16_t>(s["attach_vlan"].value_or(0));
 			if (auto *fl = s["flags"].as_array())
