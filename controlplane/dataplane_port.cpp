@@ -38,6 +38,15 @@ result<void, dp_error> recording_dataplane::install_session(const session_instal
 	return {};
 }
 
+result<void, dp_error> recording_dataplane::update_session(const session_install &s) {
+	auto it = sessions.find(session_key{s.local_tunnel, s.local_session});
+	if (it == sessions.end())
+		return unexpected(dp_error::unavailable);
+	it->second = s;
+	updates.push_back(s);
+	return {};
+}
+
 void recording_dataplane::remove_session(tunnel_id_v2 t, session_id_v2 s) {
 	prepared.erase(session_key{t, s});
 	if (sessions.erase(session_key{t, s}))

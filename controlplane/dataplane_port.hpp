@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "controlplane/core/ip.hpp"
+#include "controlplane/nd/nd_codec.hpp"
 #include "shared/base/ids.hpp"
 #include "shared/base/result.hpp"
 
@@ -28,6 +29,7 @@ struct session_install {
 	ipv4_addr subscriber_ipv4;   // IPCP address of the subscriber (0 if IPv6 only)
 	uint64_t subscriber_ipv6_iid = 0; // IPv6CP interface identifier of the peer (0 if none)
 	uint64_t local_ipv6_iid = 0;      // ours
+	nd::ipv6_prefix subscriber_ipv6_prefix; // advertised in RAs, routed to the session (length 0: none)
 	uint16_t mru = 1500;         // the peer's MRU: largest PPP frame we may send it
 	bool sequencing = false;     // data messages carry Ns/Nr (Sequencing Required)
 	bool pfc = false;            // the peer accepts Protocol-Field-Compression
@@ -60,6 +62,9 @@ public:
 	// sessions only when they are up).
 	virtual result<void, dp_error> prepare_session(const session_install &) { return {}; }
 	virtual result<void, dp_error> install_session(const session_install &s) = 0;
+	// An installed session's parameters changed (IPv6CP opened after IPCP: its prefix is
+	// added; IPv6CP closed: removed). Same local IDs. The default accepts and does nothing.
+	virtual result<void, dp_error> update_session(const session_install &) { return {}; }
 	// Idempotent: removing an absent session is not an error.
 	virtual void remove_session(tunnel_id_v2 local_tunnel, session_id_v2 local_session) = 0;
 	// Every session of the tunnel (StopCCN, tunnel failure).
@@ -77,9 +82,11 @@ class recording_dataplane final : public dataplane_port {
 public:
 	result<void, dp_error> prepare_session(const session_install &s) override;
 	result<void, dp_error> install_session(const session_install &s) override;
+	result<void, dp_error> update_session(const session_install &s) override;
 	void remove_session(tunnel_id_v2 t, session_id_v2 s) override;
 	void remove_tunnel(tunnel_id_v2 t) override;
 
+	std::vector<session_install> updates; // history
 	std::map<session_key, session_install> sessions;
 	std::map<session_key, session_install> prepared; // control only, not installed yet
 	std::vector<session_install> installs; // history

@@ -50,7 +50,8 @@ daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, a
       dp_(io, timers_,
           ring_dataplane_settings{
               static_cast<uint8_t>(cfg.lns.check_source ? ring::session_flag::check_source : 0),
-              cfg.lns.mss_clamp, duration(cfg.cp.command_timeout_ms), 65536, rng.next<uint32_t>() | 1},
+              cfg.lns.mss_clamp, duration(cfg.cp.command_timeout_ms), 65536, rng.next<uint32_t>() | 1,
+              cfg.lns.data_reorder_timeout_ms},
           [this](const udp_endpoint &peer) { return port_for(peer); }),
       peer_limiter_(cfg.cp.log_rate_per_s), dp_limiter_(cfg.cp.log_rate_per_s), started_(timers_.now()) {
 	const call_manager::config lib = cfg.library_config();
@@ -64,10 +65,12 @@ daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, a
 		spdlog::info("session {}/{} up: user \"{}\" address {} (peer {} tunnel {} session {})",
 		             s.owner().local_id().value, s.local_id().value, l.user(), to_string(l.peer_ipv4()),
 		             describe(s.owner().peer()), s.owner().peer_id().value, s.peer_id().value);
+		record_session(s, l);
 	};
 	calls_->on_link_finished = [this](session_key key, ppp::down_reason why) {
 		up_since_.erase(key);
 		debug_session_.erase({key.first.value, key.second.value});
+		forget_session(key);
 		spdlog::info("session {}/{} finished: {}", key.first.value, key.second.value, ppp::to_string(why));
 	};
 	dp_.on_install_failed = [this](tunnel_id_v2 t, session_id_v2 s, ring::status st, const std::string &detail) {
@@ -90,6 +93,9 @@ daemon::daemon(const daemon_config &cfg, dataplane_io &io, random_source &rng, a
 }
 
 daemon::~daemon() {
+	// Whatever is recorded stays in the state file for the next instance.
+	detach_store();
+	store_.reset();
 	calls_.reset();
 }
 
@@ -112,8 +118,12 @@ void daemon::on_dp_event(const ring::event &e) {
 		return;
 	}
 	if (type == ring::event_type::session_entry) {
-		if (phase_ == phase::dump && e.hdr.seq == startup_seq_)
-			note_stale_session(e.entry);
+		if (phase_ == phase::dump && e.hdr.seq == startup_seq_) {
+			if (saved_)
+				dumped_.push_back(e.entry); // reconciled once the dump is complete
+			else
+				note_stale_session(e.entry);
+		}
 		return;
 	}
 	if (type != ring::event_type::completion || e.hdr.seq != startup_seq_ || phase_ == phase::running)
@@ -130,6 +140,12 @@ void daemon::on_dp_event(const ring::event &e) {
 		startup_seq_ = dp_.send(ring::make_command(ring::command_type::dump_sessions, 0));
 		break;
 	case phase::dump:
+		if (saved_) {
+			reconcile();
+			phase_ = phase::running;
+			stop_stale_tunnels();
+			break;
+		}
 		phase_ = phase::flush;
 		startup_seq_ = dp_.send(ring::make_command(ring::command_type::flush_sessions, 0));
 		break;
@@ -139,6 +155,14 @@ void daemon::on_dp_event(const ring::event &e) {
 			spdlog::info("removed {} session(s) left by an earlier control plane", e.done.index);
 		phase_ = phase::running;
 		stop_stale_tunnels();
+		if (cfg_.cp.on_restart == restart_policy::adopt && open_store()) {
+			std::string err;
+			if (!store_->publish(err)) {
+				++counters_.state_file_errors;
+				spdlog::error("state file: {}; sessions will not be adoptable after a restart", err);
+				store_.reset();
+			}
+		}
 		break;
 	case phase::running: break;
 	}
@@ -155,8 +179,10 @@ void daemon::note_stale_session(const ring::session_entry_body &e) {
 	// 100 000 sessions must not flood the log.
 	if (++counters_.stale_sessions <= 16)
 		spdlog::warn("dataplane holds L2TPv2 session {}/{} (index {}, peer tunnel {} session {}) from an earlier "
-		             "control plane: its L2TP and PPP state is lost (restart_policy = \"flush\"); removing it",
-		             p.local_tunnel_id, p.local_session_id, e.index, p.peer_tunnel_id, p.peer_session_id);
+		             "control plane: its L2TP and PPP state is lost (restart_policy = \"{}\"{}); removing it",
+		             p.local_tunnel_id, p.local_session_id, e.index, p.peer_tunnel_id, p.peer_session_id,
+		             to_string(cfg_.cp.on_restart),
+		             cfg_.cp.on_restart == restart_policy::adopt ? ", not in the state file" : "");
 	if (p.local_tunnel_id == 0 || p.local_tunnel_id > 0xffff || p.peer_tunnel_id == 0 || p.peer_tunnel_id > 0xffff ||
 	    (p.peer.family != 4 && p.peer.family != 6))
 		return; // nobody to tell
@@ -282,6 +308,8 @@ bool daemon::attach(std::string &error, duration timeout) {
 	// Events left in the ring (the dataplane's start-up ready) say which dataplane this is.
 	while (io_.poll_event(e))
 		dp_.on_event(e);
+	if (cfg_.cp.on_restart == restart_policy::adopt)
+		load_saved_state();
 	phase_ = phase::hello;
 	startup_seq_ = dp_.send(ring::make_command(ring::command_type::hello, 0));
 	while (phase_ != phase::running && !fatal_) {
@@ -517,6 +545,11 @@ void daemon::run(const volatile std::sig_atomic_t *stop, volatile std::sig_atomi
 		dp_.detach();
 		calls_.reset();
 		return;
+	}
+	// Nothing is left to adopt: every call ended (or is removed just below).
+	if (store_) {
+		detach_store();
+		store_->clear();
 	}
 	// The library's destructor removes the sessions it installed or prepared.
 	calls_.reset();

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,7 @@
 #include "controlplane/daemon/log_limiter.hpp"
 #include "controlplane/daemon/packet_io.hpp"
 #include "controlplane/daemon/ring_dataplane.hpp"
+#include "controlplane/daemon/state_store.hpp"
 #include "shared/mgmt/commands.hpp"
 
 namespace l2tpx::mgmt {
@@ -54,6 +57,16 @@ inline constexpr std::string_view reload_command = mgmt::cmd::reload;
 	X(stale_stopccns)      /* StopCCNs sent to those peers (probe + in-sequence answers) */    \
 	X(stale_tunnels_closed) /* ... acknowledged by the peer, or it sent its own StopCCN */    \
 	X(stale_tunnels_unanswered) /* ... forgotten after stale_tunnel_linger without either */  \
+	X(adopted_tunnels)     /* restart_policy adopt: tunnels continued from the state file */ \
+	X(adopted_sessions)    /* ... sessions continued (in the state file and the dataplane) */ \
+	X(adopt_removed_sessions) /* ... in the dataplane only (or not adoptable): removed */     \
+	X(adopt_forgotten_sessions) /* ... in the state file only: CDN to the peer */             \
+	X(adopt_forgotten_tunnels)  /* ... tunnels in the state file with nothing adopted: StopCCN */ \
+	X(adopt_mismatches)    /* ... state and dataplane disagree (IDs, peer, address): removed */ \
+	X(state_records_torn)  /* state file records being written at the crash (ignored) */     \
+	X(state_records_corrupt) /* ... with a bad checksum or impossible values (ignored) */    \
+	X(state_file_errors)   /* unusable state file (fell back to flush) or write failures */  \
+	X(state_full)          /* sessions not recorded: the state file is full */              \
 	X(idle_sleeps)
 
 struct daemon_counters {
@@ -125,6 +138,15 @@ private:
 	void send_stale_stopccn(uint16_t old_tunnel, uint16_t ns, uint16_t nr);
 	void send_stale_zlb(uint16_t peer_tunnel, const udp_endpoint &to, uint16_t ns, uint16_t nr);
 	void expire_stale_tunnels(time_point now);
+	// restart_policy = "adopt" (docs/controlplane.md "Restart").
+	void load_saved_state();
+	bool open_store();
+	void reconcile();
+	void send_restart_cdn(tunnel &t, uint16_t local_session, uint16_t peer_session, std::string_view why);
+	void record_session(session &s, ppp::ppp_link &l);
+	void forget_session(session_key key);
+	void record_tunnel(tunnel &t);
+	void detach_store();
 
 	enum class phase : uint8_t { hello, dump, flush, running };
 
@@ -176,6 +198,11 @@ private:
 	phase phase_ = phase::hello;
 	uint32_t startup_seq_ = 0;
 	std::map<uint16_t, stale_tunnel> stale_; // by the old local tunnel ID
+	std::optional<state_contents> saved_;             // read at start (adopt)
+	std::vector<ring::session_entry_body> dumped_;    // dump_sessions (adopt)
+	std::unique_ptr<state_store> store_;
+	std::map<tunnel_id_v2, uint32_t> tunnel_slot_;    // state file records
+	std::map<session_key, uint32_t> session_slot_;
 	time_point stale_until_{};
 	bool fatal_ = false;
 	time_point next_alive_check_{};

@@ -150,7 +150,8 @@ private:
 	bool load_controlplane(const toml::table &t, controlplane_section &c);
 	bool load_lns(const toml::table &t, lns_section &l);
 	bool load_lac(const toml::table &t, const std::string &path, lac_peer &p);
-	bool load_pool(const toml::table &t, const std::string &path, pool_section &p);
+	bool load_pool(const toml::table &t, const std::string &path, daemon_config &c);
+	bool load_pool6(const toml::table &t, const std::string &path, pool6_section &p);
 	bool validate(const toml::table &root, daemon_config &c);
 
 	std::string source_;
@@ -165,7 +166,7 @@ bool parser::load_controlplane(const toml::table &t, controlplane_section &c) {
 	                 "shutdown_timeout_ms", "command_timeout_ms", "log_rate_per_s", "hello_interval_s",
 	                 "retransmit_initial_ms", "retransmit_cap_ms", "max_retransmits", "receive_window", "max_tunnels",
 	                 "max_tunnels_per_peer", "max_half_open", "max_half_open_per_peer", "max_sessions_per_tunnel",
-	                 "restart_policy"}))
+	                 "restart_policy", "state_file"}))
 		return false;
 	if (const toml::node *n = t.get("restart_policy")) {
 		std::string policy;
@@ -174,11 +175,14 @@ bool parser::load_controlplane(const toml::table &t, controlplane_section &c) {
 		if (policy == "flush")
 			c.on_restart = restart_policy::flush;
 		else if (policy == "adopt")
-			return fail(cfg::errc::bad_value, *n, "controlplane.restart_policy",
-			            "\"adopt\" is not available in this version (no saved L2TP/PPP state yet); use \"flush\"");
+			c.on_restart = restart_policy::adopt;
 		else
 			return fail(cfg::errc::bad_value, *n, "controlplane.restart_policy", "one of flush, adopt");
 	}
+	if (!get_string(t, p, "state_file", c.state_file))
+		return false;
+	if (c.state_file.empty() || c.state_file.size() > 4000 || c.state_file.front() != '/')
+		return fail(cfg::errc::bad_value, *t.get("state_file"), "controlplane.state_file", "an absolute file path");
 	if (!get_string(t, p, "log_level", c.log_level))
 		return false;
 	static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -222,7 +226,8 @@ bool parser::load_lns(const toml::table &t, lns_section &l) {
 	                {"host_name", "local_address", "tunnel_auth_required", "hide_avps", "authentication",
 	                 "auth_fallback", "users_file", "gateway_address", "dns", "mru", "lcp_echo_interval_s",
 	                 "lcp_echo_failures", "accept_proxy_lcp", "accept_proxy_auth", "enable_ipv6cp", "check_source",
-	                 "mss_clamp"}))
+	                 "mss_clamp", "data_reorder_timeout_ms", "ra_interval_s", "ra_router_lifetime_s",
+	                 "ra_prefix_on_link", "ipv6_dns"}))
 		return false;
 	if (!get_string(t, p, "host_name", l.host_name))
 		return false;
@@ -256,7 +261,8 @@ bool parser::load_lns(const toml::table &t, lns_section &l) {
 	    !get_bool(t, p, "accept_proxy_lcp", l.accept_proxy_lcp) ||
 	    !get_bool(t, p, "accept_proxy_auth", l.accept_proxy_auth) ||
 	    !get_bool(t, p, "enable_ipv6cp", l.enable_ipv6cp) || !get_bool(t, p, "check_source", l.check_source) ||
-	    !get_uint(t, p, "mss_clamp", l.mss_clamp, 0, 65535))
+	    !get_uint(t, p, "mss_clamp", l.mss_clamp, 0, 65535) ||
+	    !get_uint(t, p, "data_reorder_timeout_ms", l.data_reorder_timeout_ms, 0, 65535))
 		return false;
 	std::vector<std::string> dns;
 	if (!get_string_array(t, p, "dns", dns))
@@ -271,6 +277,29 @@ bool parser::load_lns(const toml::table &t, lns_section &l) {
 	}
 	if (l.authentication != ppp_auth::none && l.users_file.empty())
 		return fail(cfg::errc::missing_key, t, "lns.users_file", "needed when authentication is not \"none\"");
+	if (!get_uint(t, p, "ra_interval_s", l.ra_interval_s, 4, 1800) ||
+	    !get_bool(t, p, "ra_prefix_on_link", l.ra_prefix_on_link))
+		return false;
+	if (const toml::node *n = t.get("ra_router_lifetime_s")) {
+		uint32_t v = 0;
+		if (!get_uint(t, p, "ra_router_lifetime_s", v, 0, 9000))
+			return false;
+		if (v != 0 && v < l.ra_interval_s) // RFC 4861 §6.2.1
+			return fail(cfg::errc::out_of_range, *n, "lns.ra_router_lifetime_s", "0, or ra_interval_s..9000");
+		l.ra_router_lifetime_s = v;
+	}
+	std::vector<std::string> dns6;
+	if (!get_string_array(t, p, "ipv6_dns", dns6))
+		return false;
+	if (dns6.size() > 3)
+		return fail(cfg::errc::out_of_range, *t.get("ipv6_dns"), "lns.ipv6_dns", "at most three servers");
+	for (size_t i = 0; i < dns6.size(); i++) {
+		cfg::ip_address a;
+		if (!cfg::parse_ip(dns6[i], a) || !a.is_v6())
+			return fail(cfg::errc::bad_value, (*t.get("ipv6_dns")->as_array())[i],
+			            "lns.ipv6_dns[" + std::to_string(i) + "]", "expected an IPv6 address, got \"" + dns6[i] + "\"");
+		l.ipv6_dns.push_back(a);
+	}
 	return true;
 }
 
@@ -295,7 +324,33 @@ bool parser::load_lac(const toml::table &t, const std::string &p, lac_peer &lac)
 	return true;
 }
 
-bool parser::load_pool(const toml::table &t, const std::string &p, pool_section &pool) {
+// An IPv6 pool: `prefix` cut into `assign_length` prefixes, one per subscriber.
+bool parser::load_pool6(const toml::table &t, const std::string &p, pool6_section &pool) {
+	pool.line = t.source().begin.line;
+	if (!check_keys(t, p, {"name", "prefix", "assign_length"}) || !get_string(t, p, "name", pool.name, true))
+		return false;
+	std::string s;
+	if (!get_string(t, p, "prefix", s))
+		return false;
+	const toml::node &n = *t.get("prefix");
+	if (!cfg::parse_prefix(s, pool.prefix) || !pool.prefix.address.is_v6() || pool.prefix.length > 64)
+		return fail(cfg::errc::bad_value, n, join(p, "prefix"), "expected an IPv6 prefix /0../64, got \"" + s + "\"");
+	for (unsigned bit = pool.prefix.length; bit < 128; ++bit)
+		if (pool.prefix.address.bytes[bit / 8] & (0x80u >> (bit % 8)))
+			return fail(cfg::errc::bad_value, n, join(p, "prefix"), "host bits set in \"" + s + "\"");
+	if (!get_uint(t, p, "assign_length", pool.assign_length, 1, 64))
+		return false;
+	if (pool.assign_length < pool.prefix.length || pool.assign_length - pool.prefix.length > 24)
+		return fail(cfg::errc::out_of_range, t.get("assign_length") ? *t.get("assign_length") : n,
+		            join(p, "assign_length"),
+		            "must be from the prefix length to 24 bits more (at most 2^24 prefixes per pool)");
+	return true;
+}
+
+bool parser::load_pool(const toml::table &t, const std::string &p, daemon_config &c) {
+	if (const toml::node *px = t.get("prefix"); px && px->as_string() && px->as_string()->get().find(':') != std::string::npos)
+		return load_pool6(t, p, c.pools6.emplace_back());
+	pool_section &pool = c.pools.emplace_back();
 	pool.line = t.source().begin.line;
 	if (!check_keys(t, p, {"name", "first", "last", "prefix"}))
 		return false;
@@ -332,13 +387,22 @@ bool parser::validate(const toml::table &root, daemon_config &c) {
 	if (c.cp.retransmit_cap_ms < c.cp.retransmit_initial_ms)
 		return fail(cfg::errc::bad_value, *root.get("controlplane"), "controlplane.retransmit_cap_ms",
 		            "below retransmit_initial_ms");
-	if (c.pools.empty())
+	if (c.pools.empty() && c.pools6.empty())
 		return fail(cfg::errc::missing_key, root, "pool", "at least one [[pool]] is needed to address subscribers");
-	for (size_t i = 0; i < c.pools.size(); i++)
-		for (size_t j = 0; j < i; j++)
-			if (c.pools[i].name == c.pools[j].name)
-				return fail(cfg::errc::duplicate, *(*root.get("pool")->as_array())[i].as_table(),
-				            "pool[" + std::to_string(i) + "].name", "pool \"" + c.pools[i].name + "\" defined twice");
+	{
+		// [[pool]] entries in file order, IPv4 and IPv6 alike.
+		const toml::array &all = *root.get("pool")->as_array();
+		std::vector<std::string> names;
+		for (size_t i = 0; i < all.size(); i++) {
+			const std::string name = all[i].as_table()->get("name")->as_string()->get();
+			if (std::find(names.begin(), names.end(), name) != names.end())
+				return fail(cfg::errc::duplicate, *all[i].as_table(), "pool[" + std::to_string(i) + "].name",
+				            "pool \"" + name + "\" defined twice");
+			names.push_back(name);
+		}
+	}
+	if (!c.pools6.empty() && !c.lns.enable_ipv6cp)
+		return fail(cfg::errc::bad_value, lns, "lns.enable_ipv6cp", "IPv6 [[pool]]s need enable_ipv6cp = true");
 	if (c.dataplane.ports.empty())
 		return fail(cfg::errc::missing_key, root, "port", "the dataplane has no [[port]]");
 	const bool has_access = std::any_of(c.dataplane.ports.begin(), c.dataplane.ports.end(),
@@ -393,8 +457,7 @@ bool parser::run(const toml::table &root, daemon_config &out) {
 	};
 	return each("lac",
 	            [&](const toml::table &t, const std::string &p) { return load_lac(t, p, out.lacs.emplace_back()); }) &&
-	       each("pool",
-	            [&](const toml::table &t, const std::string &p) { return load_pool(t, p, out.pools.emplace_back()); }) &&
+	       each("pool", [&](const toml::table &t, const std::string &p) { return load_pool(t, p, out); }) &&
 	       validate(root, out);
 }
 
@@ -498,6 +561,24 @@ call_manager::config daemon_config::library_config() const {
 	p.enable_ipv6cp = lns.enable_ipv6cp;
 	p.accept_proxy_lcp = lns.accept_proxy_lcp;
 	p.accept_proxy_auth = lns.accept_proxy_auth;
+
+	for (const pool6_section &ps : pools6) {
+		nd::ipv6_prefix px;
+		std::copy(ps.prefix.address.bytes.begin(), ps.prefix.address.bytes.end(), px.addr.begin());
+		px.length = ps.prefix.length;
+		if (auto pool = aaa::ipv6_pool::create(ps.name, px, ps.assign_length))
+			c.ipv6_pools.push_back(std::move(*pool)); // the loader checked what create() checks
+	}
+	nd::ra_config &ra = c.ra;
+	ra.max_interval = duration(uint64_t(lns.ra_interval_s) * 1000);
+	ra.min_interval = std::max(duration(3000), ra.max_interval / 3);
+	ra.router_lifetime_s = static_cast<uint16_t>(lns.ra_router_lifetime_s.value_or(std::min(3 * lns.ra_interval_s, 9000u)));
+	ra.on_link = lns.ra_prefix_on_link;
+	for (const cfg::ip_address &a : lns.ipv6_dns) {
+		nd::ipv6_bytes b;
+		std::copy(a.bytes.begin(), a.bytes.end(), b.begin());
+		ra.dns.push_back(b);
+	}
 	return c;
 }
 

@@ -6,7 +6,8 @@
 //   [lns]           LNS behaviour: host name, tunnel authentication, hidden AVPs, PPP
 //                   (authentication, LCP echo, proxy LCP/auth), DNS, users file
 //   [[lac]]         peers allowed to open tunnels (address/prefix, host name, secret)
-//   [[pool]]        subscriber IPv4 address pools
+//   [[pool]]        subscriber address pools: IPv4 ranges, or IPv6 prefixes cut into one
+//                   prefix per subscriber (SLAAC, advertised in Router Advertisements)
 //
 // Errors use shared/config's error type: source, line, column and dotted field.
 #pragma once
@@ -35,11 +36,16 @@ inline constexpr std::span<const std::string_view> own_tables = cfg::controlplan
 enum class restart_policy : uint8_t {
 	// Remove them (flush_sessions) and tell each old tunnel's peer with a StopCCN.
 	flush,
+	// Continue those recorded in the state file (tunnel, session, PPP link as they were);
+	// remove the others one by one, as flush does; tell the peers of recorded ones that
+	// the dataplane no longer holds (CDN / StopCCN). No usable state file: flush.
+	adopt,
 };
-// The configuration value ("flush").
+// The configuration value ("flush", "adopt").
 inline const char *to_string(restart_policy p) noexcept {
 	switch (p) {
 	case restart_policy::flush: return "flush";
+	case restart_policy::adopt: return "adopt";
 	}
 	return "?";
 }
@@ -62,6 +68,10 @@ struct controlplane_section {
 	uint32_t command_timeout_ms = 2000;           // a dataplane command unanswered this long is an error
 	uint32_t log_rate_per_s = 20;                 // peer-triggered log lines per second and kind
 	restart_policy on_restart = restart_policy::flush; // key restart_policy
+	// restart_policy = "adopt": where tunnels and sessions are recorded to be continued by
+	// the next instance (controlplane/daemon/state_store.hpp). tmpfs: survives a crash of
+	// the process, not a reboot (the dataplane's sessions do not survive one either).
+	std::string state_file = "/run/l2tpx/controlplane.state";
 	// L2TP reliable transport (RFC 2661 §5.8).
 	uint32_t hello_interval_s = 60;               // 0 disables
 	uint32_t retransmit_initial_ms = 1000;
@@ -96,6 +106,13 @@ struct lns_section {
 	bool enable_ipv6cp = true;
 	bool check_source = true;                     // dataplane drops upstream IPv4 not from the subscriber
 	uint16_t mss_clamp = 0;                       // TCP MSS ceiling installed per session; 0 = off
+	uint16_t data_reorder_timeout_ms = 0;         // sessions with data sequencing: the dataplane holds
+	                                              // out-of-order packets this long; 0 = drops them
+	// IPv6 Router Advertisements (RFC 4861 §6.2.1; only with an IPv6 [[pool]]).
+	uint32_t ra_interval_s = 600;                 // MaxRtrAdvInterval (MinRtrAdvInterval = a third)
+	std::optional<uint32_t> ra_router_lifetime_s; // default 3 × ra_interval_s, at most 9000
+	bool ra_prefix_on_link = false;               // L flag of the Prefix Information option
+	std::vector<cfg::ip_address> ipv6_dns;        // up to three, RDNSS option (RFC 8106)
 };
 
 struct lac_peer {
@@ -111,12 +128,20 @@ struct pool_section {
 	uint32_t line = 0;
 };
 
+struct pool6_section {
+	std::string name;
+	cfg::ip_prefix prefix;     // IPv6, host bits zero
+	uint8_t assign_length = 64; // each subscriber's prefix
+	uint32_t line = 0;
+};
+
 struct daemon_config {
 	cfg::config dataplane;     // the dataplane's sections (ports, file prefix)
 	controlplane_section cp;
 	lns_section lns;
 	std::vector<lac_peer> lacs;
-	std::vector<pool_section> pools;
+	std::vector<pool_section> pools;   // IPv4
+	std::vector<pool6_section> pools6; // [[pool]] entries with an IPv6 prefix
 
 	// The address the LNS answers from, and the DPDK port index it lives on (ports are
 	// numbered in [[port]] order, as the dataplane probes them).

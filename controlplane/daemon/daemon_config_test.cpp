@@ -72,6 +72,17 @@ TEST(daemon_config, sections_map_to_the_library) {
 	EXPECT_FALSE(lib.ppp.ipcp.dns2);
 }
 
+TEST(daemon_config, data_reorder_timeout_defaults_to_off) {
+	auto d = load_string(base + lns_ok);
+	ASSERT_TRUE(d) << d.error().to_string();
+	EXPECT_EQ(d->lns.data_reorder_timeout_ms, 0);
+	std::string text = base + lns_ok;
+	text.replace(text.find("lcp_echo_interval_s"), 0, "data_reorder_timeout_ms = 250\n");
+	auto c = load_string(text);
+	ASSERT_TRUE(c) << c.error().to_string();
+	EXPECT_EQ(c->lns.data_reorder_timeout_ms, 250);
+}
+
 TEST(daemon_config, lac_lookup_takes_the_longest_prefix) {
 	auto c = load_string(base + lns_ok + "[[lac]]\naddress = \"10.0.0.0/8\"\n" +
 	                     "[[lac]]\naddress = \"10.1.2.3\"\nhost_name = \"x\"\nsecret = \"y\"\n");
@@ -150,10 +161,20 @@ TEST(daemon_config, errors_name_line_and_field) {
 	     cfg::errc::out_of_range, "controlplane.mgmt_readonly_socket_mode", lns_line + 12},
 	    {"restart policy unknown", base + lns_ok + "[controlplane]\nrestart_policy = \"keep\"\n",
 	     cfg::errc::bad_value, "controlplane.restart_policy", lns_line + 12},
-	    {"restart policy adopt (not available yet)", base + lns_ok + "[controlplane]\nrestart_policy = \"adopt\"\n",
-	     cfg::errc::bad_value, "controlplane.restart_policy", lns_line + 12},
+	    {"state file relative", base + lns_ok + "[controlplane]\nstate_file = \"run/state\"\n",
+	     cfg::errc::bad_value, "controlplane.state_file", lns_line + 12},
+	    {"state file empty", base + lns_ok + "[controlplane]\nstate_file = \"\"\n", cfg::errc::bad_value,
+	     "controlplane.state_file", lns_line + 12},
+	    {"state file type", base + lns_ok + "[controlplane]\nstate_file = 3\n", cfg::errc::wrong_type,
+	     "controlplane.state_file", lns_line + 12},
 	    {"restart policy type", base + lns_ok + "[controlplane]\nrestart_policy = 1\n", cfg::errc::wrong_type,
 	     "controlplane.restart_policy", lns_line + 12},
+	    {"reorder timeout range",
+	     base + "[lns]\nauthentication = \"none\"\ngateway_address = \"100.64.0.1\"\ndata_reorder_timeout_ms = 65536\n",
+	     cfg::errc::out_of_range, "lns.data_reorder_timeout_ms", lns_line + 3},
+	    {"reorder timeout type",
+	     base + "[lns]\nauthentication = \"none\"\ngateway_address = \"100.64.0.1\"\ndata_reorder_timeout_ms = \"5\"\n",
+	     cfg::errc::wrong_type, "lns.data_reorder_timeout_ms", lns_line + 3},
 	};
 	for (const auto &c : cases) {
 		auto r = load_string(c.text, "t.toml");
@@ -175,6 +196,17 @@ TEST(daemon_config, restart_policy_defaults_to_flush) {
 	ASSERT_TRUE(f) << f.error().to_string();
 	EXPECT_EQ(f->cp.on_restart, restart_policy::flush);
 	EXPECT_STREQ(to_string(f->cp.on_restart), "flush");
+}
+
+TEST(daemon_config, restart_policy_adopt_and_state_file) {
+	auto d = load_string(base + lns_ok);
+	ASSERT_TRUE(d) << d.error().to_string();
+	EXPECT_EQ(d->cp.state_file, "/run/l2tpx/controlplane.state");
+	auto a = load_string(base + lns_ok + "[controlplane]\nrestart_policy = \"adopt\"\nstate_file = \"/var/lib/x/st\"\n");
+	ASSERT_TRUE(a) << a.error().to_string();
+	EXPECT_EQ(a->cp.on_restart, restart_policy::adopt);
+	EXPECT_STREQ(to_string(a->cp.on_restart), "adopt");
+	EXPECT_EQ(a->cp.state_file, "/var/lib/x/st");
 }
 
 TEST(daemon_config, management_socket_permissions) {

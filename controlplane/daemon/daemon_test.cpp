@@ -417,6 +417,505 @@ TEST(daemon_restart, peers_that_never_answer_are_forgotten) {
 	EXPECT_EQ(r.d->counters().stale_stopccns, 1u);
 }
 
+// --- restart (restart_policy = "adopt") -------------------------------------------------
+
+struct adopt_rig : restart_rig {
+	std::string dir;
+	adopt_rig() {
+		char tmpl[] = "/tmp/l2tpx-adopt-XXXXXX";
+		dir = mkdtemp(tmpl);
+		cfg.cp.on_restart = restart_policy::adopt;
+		cfg.cp.state_file = dir + "/state";
+		d = std::make_unique<daemon>(cfg, io, rng_lns, users);
+	}
+	~adopt_rig() {
+		d.reset();
+		(void)std::remove(cfg.cp.state_file.c_str());
+		(void)std::remove((cfg.cp.state_file + ".tmp").c_str());
+		(void)rmdir(dir.c_str());
+	}
+	// As restart_rig::kill_and_restart, with the new daemon's clock first brought to the
+	// LAC's (the simulated run of the first one put the LAC ahead of the steady clock the
+	// new daemon starts from; the LAC's timers would stand still until it caught up).
+	void kill_and_adopt() {
+		d->dataplane().detach();
+		d.reset();
+		io.commands.clear();
+		io.injected.clear();
+		d = std::make_unique<daemon>(cfg, io, rng_second, users);
+		d->timers().advance_to(lac_clock.now());
+		allow_ip_inject = true;
+		std::string err;
+		ASSERT_TRUE(d->attach(err, duration(2000))) << err;
+	}
+	session *lac_session() {
+		session *x = nullptr;
+		if (tunnel *t = lac_tunnel())
+			t->for_each_session([&](session &s) { x = &s; });
+		return x;
+	}
+};
+
+TEST(daemon_adopt, the_call_survives_a_kill_and_ends_normally_afterwards) {
+	adopt_rig r;
+	r.call_up();
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st) << to_string(st.error());
+	ASSERT_EQ(st->tunnels.size(), 1u);
+	ASSERT_EQ(st->sessions.size(), 1u);
+	EXPECT_EQ(st->sessions[0].link.user, "alice");
+	const ring::session_params installed = r.io.sessions[0];
+	const uint16_t old_session = static_cast<uint16_t>(installed.local_session_id);
+	ppp::ppp_link *old_link = r.d->calls().link(tunnel_id_v2{r.old_lns_tunnel}, session_id_v2{old_session});
+	ASSERT_NE(old_link, nullptr);
+	const ipv4_addr address = old_link->peer_ipv4();
+	const uint32_t magic = old_link->lcp_layer().our_magic();
+	const uint16_t lac_expects = r.lac_tunnel()->transport().expected_ns();
+	const uint16_t lac_next = r.lac_tunnel()->transport().next_ns();
+
+	r.kill_and_adopt();
+	// hello, dump; no flush and no removal.
+	EXPECT_EQ(r.io.count(ring::command_type::flush_sessions), 0u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_session), 0u);
+	EXPECT_EQ(r.io.count(ring::command_type::add_session), 0u);
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	EXPECT_EQ(r.d->counters().adopted_tunnels, 1u);
+	EXPECT_EQ(r.d->counters().adopted_sessions, 1u);
+	EXPECT_EQ(r.d->counters().adopt_removed_sessions, 0u);
+	EXPECT_EQ(r.d->counters().state_file_errors, 0u);
+	EXPECT_EQ(r.d->calls().l2tp().counters().tunnels_adopted, 1u);
+	EXPECT_EQ(r.d->calls().counters().links_adopted, 1u);
+	ppp::ppp_link *l = r.d->calls().link(tunnel_id_v2{r.old_lns_tunnel}, session_id_v2{old_session});
+	ASSERT_NE(l, nullptr);
+	EXPECT_EQ(l->peer_ipv4(), address);
+	EXPECT_EQ(l->user(), "alice");
+	EXPECT_EQ(l->lcp_layer().our_magic(), magic);
+	EXPECT_EQ(r.d->dataplane().installed_sessions(), 1u);
+	// The HELLO at once, numbered where the dead process stopped.
+	auto sent = decode_injected(r.io);
+	ASSERT_EQ(sent.size(), 1u);
+	EXPECT_EQ(sent[0].type, 6);
+	EXPECT_EQ(sent[0].tunnel, r.lac_tunnel_id);
+	EXPECT_EQ(sent[0].ns, lac_expects);
+	EXPECT_EQ(sent[0].nr, lac_next);
+	// The state file was rewritten with the adopted call.
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_EQ(st->sessions.size(), 1u);
+	EXPECT_EQ(st->tunnels.size(), 1u);
+
+	// The LAC takes the HELLO in sequence; a minute of LCP echoes and HELLOs both ways
+	// keeps everything up.
+	const transport_stats lac_before = r.lac_tunnel()->transport().stats();
+	r.run_for(duration(90000));
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->state(), tunnel_state::established);
+	EXPECT_GT(r.lac_tunnel()->transport().stats().rx_messages, lac_before.rx_messages);
+	EXPECT_EQ(r.lac_tunnel()->transport().stats().rx_duplicates, lac_before.rx_duplicates);
+	EXPECT_EQ(r.lac_tunnel()->transport().stats().rx_outside_window, 0u);
+	EXPECT_EQ(r.lac_tunnel()->transport().stats().rx_bad_nr, 0u);
+	EXPECT_EQ(r.lac->link_count(), 1u);
+	ASSERT_EQ(r.d->calls().link_count(), 1u);
+	EXPECT_LE(r.d->calls().link(tunnel_id_v2{r.old_lns_tunnel}, session_id_v2{old_session})->lcp_layer().echo_outstanding(),
+	          1u);
+
+	// Now the LAC hangs up (CDN): removed from the dataplane, forgotten in the state file.
+	session *ls = r.lac_session();
+	ASSERT_NE(ls, nullptr);
+	ASSERT_TRUE(r.lac->l2tp().clear_session(tunnel_id_v2{r.lac_tunnel_id}, ls->local_id()));
+	r.run_for(duration(500));
+	EXPECT_EQ(r.io.sessions.size(), 0u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_session), 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_tunnel), 1u);
+	EXPECT_EQ(r.d->calls().link_count(), 0u);
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_EQ(st->sessions.size(), 0u);
+	EXPECT_EQ(st->tunnels.size(), 0u);
+	// The address went back to the pool: the next call gets one (pool of two).
+	ASSERT_TRUE(r.lac_tunnel()->place_call(call_params{}));
+	r.run_for(duration(3000));
+	ASSERT_EQ(r.d->calls().link_count(), 1u);
+	ASSERT_TRUE(r.lac_tunnel()->place_call(call_params{}));
+	r.run_for(duration(3000));
+	EXPECT_EQ(r.d->calls().link_count(), 2u) << "both pool addresses free again";
+}
+
+// Every reconciliation outcome at once: adopted, dataplane only (same tunnel, unknown
+// tunnel), mismatched, state only (same tunnel, a tunnel without sessions).
+TEST(daemon_adopt, reconcile_table) {
+	adopt_rig r;
+	r.call_up();
+	const ring::session_params good = r.io.sessions[0];
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	ASSERT_EQ(st->sessions.size(), 1u);
+	const saved_session s_good = st->sessions[0];
+	const saved_tunnel t_good = st->tunnels[0];
+	// The dataplane also holds: another session of the tunnel (lost from the state), one
+	// of an unknown tunnel, and one whose peer session disagrees with the state.
+	ring::session_params dp_only = good;
+	dp_only.local_session_id = 0x0101;
+	dp_only.peer_session_id = 0x0202;
+	ring::session_params foreign = good;
+	foreign.local_tunnel_id = 999;
+	foreign.local_session_id = 5;
+	foreign.peer_tunnel_id = 555;
+	ring::session_params mismatch = good;
+	mismatch.local_session_id = 0x0303;
+	mismatch.peer_session_id = 0x0404;
+	r.io.sessions.push_back(dp_only);
+	r.io.sessions.push_back(foreign);
+	r.io.sessions.push_back(mismatch);
+	// The state file also holds: the mismatched session (with peer session 0x0505), one
+	// session of the tunnel the dataplane lost, and a tunnel 4321 with one session.
+	r.d->dataplane().detach();
+	r.d.reset();
+	{
+		std::string err;
+		auto store = state_store::create(r.cfg.cp.state_file, 16, err);
+		ASSERT_TRUE(store) << err;
+		const uint32_t slot = store->put_tunnel(t_good);
+		*store->mirror(slot) = sequence_mirror{t_good.t.ns, t_good.t.nr, t_good.t.acked, 0};
+		store->put_session(s_good);
+		saved_session m = s_good;
+		m.session = 0x0303;
+		m.peer_session = 0x0505;
+		store->put_session(m);
+		saved_session lost = s_good;
+		lost.session = 0x0606;
+		lost.peer_session = 0x0707;
+		lost.link.peer_ipv4 = *parse_ipv4("100.64.0.11");
+		store->put_session(lost);
+		saved_tunnel other = t_good;
+		other.t.local = tunnel_id_v2{4321};
+		other.t.peer_id = tunnel_id_v2{77};
+		other.t.ns = 40;
+		other.t.nr = 30;
+		other.t.acked = 40;
+		const uint32_t o = store->put_tunnel(other);
+		*store->mirror(o) = sequence_mirror{40, 30, 40, 0};
+		saved_session os = s_good;
+		os.tunnel = 4321;
+		os.session = 9;
+		store->put_session(os);
+		ASSERT_TRUE(store->publish(err)) << err;
+	}
+	r.io.commands.clear();
+	r.io.injected.clear();
+	r.d = std::make_unique<daemon>(r.cfg, r.io, r.rng_second, r.users);
+	r.d->timers().advance_to(r.lac_clock.now());
+	r.allow_ip_inject = true;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+
+	const daemon_counters &c = r.d->counters();
+	EXPECT_EQ(c.adopted_tunnels, 1u);
+	EXPECT_EQ(c.adopted_sessions, 1u);
+	EXPECT_EQ(c.adopt_mismatches, 1u);
+	EXPECT_EQ(c.adopt_removed_sessions, 3u);  // dp_only, foreign, mismatch
+	EXPECT_EQ(c.adopt_forgotten_sessions, 3u); // mismatch's record, lost, tunnel 4321's
+	EXPECT_EQ(c.adopt_forgotten_tunnels, 1u);  // 4321
+	EXPECT_EQ(c.stale_tunnels, 1u);            // 999: unknown to the state, flushed style
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	EXPECT_EQ(r.io.sessions[0].local_session_id, good.local_session_id);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_session), 3u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_tunnel), 1u); // 999
+	EXPECT_EQ(r.io.count(ring::command_type::flush_sessions), 0u);
+
+	// On the wire: a HELLO, then (once the LAC acknowledged it: the HELLO probes the
+	// restored sequence state, nothing follows it before) 4 CDNs on the adopted tunnel
+	// (dp_only, mismatch twice, lost); a StopCCN on 4321 with its saved numbers (never
+	// acknowledged: nobody has that tunnel, it is retransmitted); the Ns=0 probe for 999.
+	std::vector<injected_l2tp> sent;
+	for (int i = 0; i < 200; i++) {
+		r.d->poll(r.d->timers().now() + duration(10));
+		auto v = decode_injected(r.io);
+		sent.insert(sent.end(), v.begin(), v.end());
+		r.lac_clock.advance_to(r.d->timers().now());
+		r.deliver_injected();
+	}
+	size_t hellos = 0, cdns = 0, stopccns = 0;
+	for (const auto &m : sent) {
+		if (m.tunnel == r.lac_tunnel_id && m.type == 14)
+			++cdns;
+		if (m.type == 6)
+			++hellos;
+		if (m.type == 4) {
+			++stopccns;
+			if (m.tunnel == 77) {
+				EXPECT_EQ(m.ns, 40); // no HELLO before it
+				EXPECT_EQ(m.nr, 30);
+			} else {
+				EXPECT_EQ(m.tunnel, 555);
+				EXPECT_EQ(m.ns, 0);
+			}
+		}
+	}
+	EXPECT_EQ(hellos, 1u);
+	EXPECT_EQ(cdns, 4u);
+	EXPECT_GE(stopccns, 2u);
+	// The LAC drops the CDNs for sessions it does not have and keeps its call.
+	r.run_for(duration(1000));
+	EXPECT_EQ(r.lac->link_count(), 1u);
+	EXPECT_EQ(r.d->calls().link_count(), 1u);
+	ASSERT_NE(r.lac_tunnel(), nullptr);
+	EXPECT_EQ(r.lac_tunnel()->state(), tunnel_state::established);
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_EQ(st->sessions.size(), 1u);
+	EXPECT_EQ(st->tunnels.size(), 1u);
+}
+
+// Two recorded sessions claiming one address (a damaged file): the first is adopted, the
+// second cannot claim its address and is removed, with a CDN to the peer.
+TEST(daemon_adopt, a_session_whose_address_is_taken_is_removed) {
+	adopt_rig r;
+	r.call_up();
+	const ring::session_params good = r.io.sessions[0];
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	ring::session_params twin = good;
+	twin.local_session_id = 0x0909;
+	twin.peer_session_id = 0x0a0a;
+	r.io.sessions.push_back(twin);
+	r.d->dataplane().detach();
+	r.d.reset();
+	{
+		std::string err;
+		auto store = state_store::create(r.cfg.cp.state_file, 16, err);
+		ASSERT_TRUE(store) << err;
+		const uint32_t slot = store->put_tunnel(st->tunnels[0]);
+		const saved_tunnel &t = st->tunnels[0];
+		*store->mirror(slot) = sequence_mirror{t.t.ns, t.t.nr, t.t.acked, 0};
+		store->put_session(st->sessions[0]);
+		saved_session s2 = st->sessions[0];
+		s2.session = 0x0909;
+		s2.peer_session = 0x0a0a;
+		store->put_session(s2);
+		ASSERT_TRUE(store->publish(err)) << err;
+	}
+	r.io.commands.clear();
+	r.io.injected.clear();
+	r.d = std::make_unique<daemon>(r.cfg, r.io, r.rng_second, r.users);
+	r.d->timers().advance_to(r.lac_clock.now());
+	r.allow_ip_inject = true;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	EXPECT_EQ(r.d->counters().adopted_sessions, 1u);
+	EXPECT_EQ(r.d->counters().adopt_removed_sessions, 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_session), 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::remove_tunnel), 0u);
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	EXPECT_EQ(r.io.sessions[0].local_session_id, good.local_session_id);
+	EXPECT_EQ(r.d->calls().link_count(), 1u);
+	r.run_for(duration(2000));
+	EXPECT_EQ(r.lac->link_count(), 1u) << "the LAC's own call is untouched";
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_EQ(st->sessions.size(), 1u);
+}
+
+// IPv6: two calls with IPv6CP open, each holding a /64 of a /62 pool (4 prefixes). The
+// state file records each prefix; after a kill the adopted calls claim the same prefixes
+// again (pool down by two), and their next frames (LCP echoes for 90 s) bring no new
+// prefix and no modify_session.
+struct adopt_v6_rig : adopt_rig {
+	adopt_v6_rig() {
+		d.reset();
+		const std::string state = cfg.cp.state_file;
+		cfg = load_string(std::string(config_text) + "[[pool]]\nname = \"v6\"\nprefix = \"2001:db8:100::/62\"\n").value();
+		cfg.cp.on_restart = restart_policy::adopt;
+		cfg.cp.state_file = state;
+		d = std::make_unique<daemon>(cfg, io, rng_lns, users);
+	}
+	void two_calls_up() {
+		call_up();
+		ASSERT_TRUE(lac_tunnel()->place_call(call_params{}));
+		run_for(duration(3000));
+		ASSERT_EQ(io.sessions.size(), 2u);
+		ASSERT_EQ(d->calls().link_count(), 2u);
+	}
+	static nd::ipv6_prefix routed(const ring::session_params &p) {
+		nd::ipv6_prefix r;
+		std::memcpy(r.addr.data(), p.v6_prefix.addr, 16);
+		r.length = p.v6_prefix.length;
+		return r;
+	}
+	nd::ipv6_prefix assigned(const ring::session_params &p) {
+		return d->calls().ipv6_prefix(tunnel_id_v2{static_cast<uint16_t>(p.local_tunnel_id)},
+		                              session_id_v2{static_cast<uint16_t>(p.local_session_id)});
+	}
+};
+
+TEST(daemon_adopt, ipv6_prefixes_are_recorded_and_claimed_again) {
+	adopt_v6_rig r;
+	r.two_calls_up();
+	ASSERT_EQ(r.d->calls().ipv6_prefixes().available(), 2u);
+	std::map<uint32_t, nd::ipv6_prefix> before; // by local session ID
+	for (const ring::session_params &p : r.io.sessions) {
+		const nd::ipv6_prefix a = r.assigned(p);
+		ASSERT_EQ(a.length, 64);
+		EXPECT_EQ(adopt_v6_rig::routed(p), a) << "the dataplane routes the assigned prefix";
+		before[p.local_session_id] = a;
+	}
+	ASSERT_NE(before.begin()->second, before.rbegin()->second);
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	ASSERT_EQ(st->sessions.size(), 2u);
+	for (const saved_session &s : st->sessions) {
+		EXPECT_TRUE(s.link.ipv6cp_opened);
+		EXPECT_EQ(s.ipv6_prefix, before[s.session]);
+	}
+
+	r.kill_and_adopt();
+	EXPECT_EQ(r.d->counters().adopted_sessions, 2u);
+	EXPECT_EQ(r.d->counters().adopt_mismatches, 0u);
+	EXPECT_EQ(r.d->counters().adopt_removed_sessions, 0u);
+	EXPECT_EQ(r.d->calls().ipv6_prefixes().available(), 2u) << "both prefixes claimed from the pool";
+	for (const ring::session_params &p : r.io.sessions)
+		EXPECT_EQ(r.assigned(p), before[p.local_session_id]);
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	ASSERT_EQ(st->sessions.size(), 2u);
+	for (const saved_session &s : st->sessions)
+		EXPECT_EQ(s.ipv6_prefix, before[s.session]) << "the rewritten file keeps the prefix";
+
+	r.run_for(duration(90000));
+	EXPECT_EQ(r.lac->link_count(), 2u);
+	ASSERT_EQ(r.d->calls().link_count(), 2u);
+	EXPECT_EQ(r.io.count(ring::command_type::modify_session), 0u) << "no new prefix, no modify storm";
+	EXPECT_EQ(r.io.count(ring::command_type::remove_session), 0u);
+	EXPECT_EQ(r.d->calls().ipv6_prefixes().available(), 2u);
+	for (const ring::session_params &p : r.io.sessions) {
+		EXPECT_EQ(r.assigned(p), before[p.local_session_id]);
+		EXPECT_EQ(adopt_v6_rig::routed(p), before[p.local_session_id]);
+	}
+	// A call that ends returns its prefix; its record goes.
+	session *ls = r.lac_session();
+	ASSERT_NE(ls, nullptr);
+	ASSERT_TRUE(r.lac->l2tp().clear_session(tunnel_id_v2{r.lac_tunnel_id}, ls->local_id()));
+	r.run_for(duration(500));
+	EXPECT_EQ(r.d->calls().link_count(), 1u);
+	EXPECT_EQ(r.d->calls().ipv6_prefixes().available(), 3u);
+	st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_EQ(st->sessions.size(), 1u);
+}
+
+// The dataplane routes another prefix than the state file records (or none): the session
+// is not adopted (removed, CDN), the other one is.
+TEST(daemon_adopt, an_ipv6_prefix_mismatch_removes_the_session) {
+	adopt_v6_rig r;
+	r.two_calls_up();
+	const uint32_t changed = r.io.sessions[0].local_session_id;
+	const uint32_t kept = r.io.sessions[1].local_session_id;
+	r.io.sessions[0].v6_prefix.addr[7] ^= 0x40; // another /64
+	r.kill_and_adopt();
+	EXPECT_EQ(r.d->counters().adopted_sessions, 1u);
+	EXPECT_EQ(r.d->counters().adopt_mismatches, 1u);
+	ASSERT_EQ(r.io.sessions.size(), 1u);
+	EXPECT_EQ(r.io.sessions[0].local_session_id, kept);
+	EXPECT_NE(kept, changed);
+	EXPECT_EQ(r.d->calls().ipv6_prefixes().available(), 3u) << "only the adopted call's prefix is claimed";
+}
+
+// IPv6CP opens after the session was recorded at IPCP time: the record is rewritten with
+// the prefix once call_manager assigned it.
+TEST(daemon_adopt, the_record_follows_ipv6cp_after_network_up) {
+	adopt_v6_rig r;
+	r.two_calls_up();
+	const ring::session_params p = r.io.sessions[0];
+	const tunnel_id_v2 t{static_cast<uint16_t>(p.local_tunnel_id)};
+	const session_id_v2 sid{static_cast<uint16_t>(p.local_session_id)};
+	const nd::ipv6_prefix first = r.assigned(p);
+	ASSERT_EQ(first.length, 64);
+	// The LAC's IPv6CP renegotiates: the LNS leaves Opened (prefix released, record
+	// rewritten without it), then opens again (a prefix, the record rewritten with it).
+	ppp::ppp_link *lac_link = nullptr;
+	r.lac_tunnel()->for_each_session([&](session &s) {
+		if (s.peer_id().value == p.local_session_id)
+			lac_link = r.lac->link(r.lac_tunnel()->local_id(), s.local_id());
+	});
+	ASSERT_NE(lac_link, nullptr);
+	ppp::ppp_link *lns_link = r.d->calls().link(t, sid);
+	ASSERT_NE(lns_link, nullptr);
+	// An IPv6CP Configure-Request from the LAC (its interface identifier) makes the LNS
+	// leave Opened and renegotiate.
+	std::vector<uint8_t> req = {0xff, 0x03, 0x80, 0x57, 0x01, 0x77, 0x00, 0x0e, 0x01, 0x0a};
+	for (int i = 7; i >= 0; i--)
+		req.push_back(static_cast<uint8_t>(lac_link->local_iid() >> (8 * i)));
+	session *lac_s = nullptr;
+	r.lac_tunnel()->for_each_session([&](session &s) {
+		if (s.peer_id().value == p.local_session_id)
+			lac_s = &s;
+	});
+	ASSERT_NE(lac_s, nullptr);
+	r.lac->l2tp().send_ppp(*lac_s, req);
+	bool saw_without = false;
+	for (int i = 0; i < 300; i++) {
+		r.run_for(duration(10));
+		auto st = load_state(r.cfg.cp.state_file);
+		ASSERT_TRUE(st);
+		for (const saved_session &s : st->sessions)
+			if (s.session == sid.value && s.ipv6_prefix.length == 0)
+				saw_without = true;
+	}
+	EXPECT_TRUE(lns_link->ipv6cp_layer().fsm().is_opened());
+	const nd::ipv6_prefix now = r.assigned(p);
+	ASSERT_EQ(now.length, 64);
+	EXPECT_TRUE(saw_without) << "left Opened: recorded without a prefix";
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	ASSERT_EQ(st->sessions.size(), 2u);
+	for (const saved_session &s : st->sessions)
+		if (s.session == sid.value) {
+			EXPECT_TRUE(s.link.ipv6cp_opened);
+			EXPECT_EQ(s.ipv6_prefix, now);
+		}
+	EXPECT_EQ(r.d->counters().state_full, 0u);
+}
+
+TEST(daemon_adopt, a_corrupt_state_file_falls_back_to_flush) {
+	adopt_rig r;
+	r.call_up();
+	r.d->dataplane().detach();
+	r.d.reset();
+	{
+		FILE *f = std::fopen(r.cfg.cp.state_file.c_str(), "r+b");
+		ASSERT_NE(f, nullptr);
+		std::fputs("garbage!", f); // the magic
+		std::fclose(f);
+	}
+	r.io.commands.clear();
+	r.io.injected.clear();
+	r.d = std::make_unique<daemon>(r.cfg, r.io, r.rng_second, r.users);
+	r.allow_ip_inject = true;
+	std::string err;
+	ASSERT_TRUE(r.d->attach(err, duration(2000))) << err;
+	EXPECT_EQ(r.d->counters().state_file_errors, 1u);
+	EXPECT_EQ(r.io.count(ring::command_type::flush_sessions), 1u);
+	EXPECT_EQ(r.d->counters().stale_sessions_removed, 1u);
+	EXPECT_EQ(r.d->counters().adopted_sessions, 0u);
+	EXPECT_TRUE(r.io.sessions.empty());
+	// A fresh, empty file is in place for the next restart.
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st) << to_string(st.error());
+	EXPECT_TRUE(st->sessions.empty());
+}
+
+TEST(daemon_adopt, a_clean_shutdown_leaves_nothing_to_adopt) {
+	adopt_rig r;
+	r.call_up();
+	r.d->begin_shutdown();
+	r.run_for(duration(1000));
+	EXPECT_TRUE(r.d->shutdown_done());
+	auto st = load_state(r.cfg.cp.state_file);
+	ASSERT_TRUE(st);
+	EXPECT_TRUE(st->sessions.empty());
+	EXPECT_TRUE(st->tunnels.empty());
+}
+
 TEST(daemon, lac_call_is_installed_in_the_dataplane_and_shutdown_tears_it_down) {
 	rig r;
 	std::string err;

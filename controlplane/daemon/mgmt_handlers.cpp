@@ -199,6 +199,8 @@ void daemon::register_mgmt(mgmt::server &srv, bool admin) {
 			p["user"] = l->user();
 			p["address"] = l->network_is_up() ? json(to_string(l->peer_ipv4())) : json();
 			p["peer_iid"] = l->peer_iid();
+			const nd::ipv6_prefix v6 = calls_->ipv6_prefix(t->local_id(), s.local_id());
+			p["ipv6_prefix"] = v6.length ? json(nd::to_string(v6)) : json();
 			p["mru"] = l->lcp_layer().peer_mru();
 			p["proxy_used"] = l->proxy_used();
 			p["rx_discarded"] = l->rx_discarded();
@@ -298,6 +300,7 @@ void daemon::register_mgmt(mgmt::server &srv, bool admin) {
 		o["half_open"] = cm->l2tp().half_open_count();
 		o["links"] = cm->link_count();
 		o["addresses_free"] = pools_.available();
+		o["ipv6_prefixes_free"] = cm->ipv6_prefixes().available();
 		json l2tp = json::object();
 		const l2tp_counters &lc = cm->l2tp().counters();
 #define X(n, ...) l2tp[#n] = lc.n;
@@ -383,6 +386,11 @@ void daemon::register_mgmt(mgmt::server &srv, bool admin) {
 		o["accept_proxy_lcp"] = cfg_.lns.accept_proxy_lcp;
 		o["accept_proxy_auth"] = cfg_.lns.accept_proxy_auth;
 		o["restart_policy"] = to_string(cfg_.cp.on_restart);
+		if (cfg_.cp.on_restart == restart_policy::adopt) {
+			o["state_file"] = cfg_.cp.state_file;
+			o["state_records"] = store_ ? store_->used() : 0;
+			o["state_capacity"] = store_ ? store_->capacity() : 0;
+		}
 		mgmt::table pools({{"name", "Pool", column_format::text},
 		                   {"size", "Size", column_format::number},
 		                   {"free", "Free", column_format::number}});

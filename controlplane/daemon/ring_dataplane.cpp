@@ -29,14 +29,17 @@ ring::tunnel_params to_ring_tunnel(const session_install &s, uint16_t access_por
 	return t;
 }
 
-ring::session_params to_ring(const session_install &s, uint16_t access_port, uint8_t flags, uint16_t mss_clamp) {
+ring::session_params to_ring(const session_install &s, uint16_t access_port, uint8_t flags, uint16_t mss_clamp,
+                             uint16_t reorder_timeout_ms) {
 	ring::session_params p{};
 	p.version = 2;
 	p.enc = ring::encap::udp;
 	p.pw_type = ring::pw::ppp;
 	p.flags = flags;
-	if (s.sequencing)
+	if (s.sequencing) {
 		p.flags |= ring::session_flag::send_seq;
+		p.reorder_timeout_ms = reorder_timeout_ms;
+	}
 	if (s.subscriber_ipv4.is_unspecified())
 		p.flags |= ring::session_flag::check_source; // no IPv4 address: no IPv4 passes upstream
 	p.local_tunnel_id = s.local_tunnel.value;
@@ -55,6 +58,8 @@ ring::session_params to_ring(const session_install &s, uint16_t access_port, uin
 	p.subscriber_v4[1] = static_cast<uint8_t>(v4 >> 16);
 	p.subscriber_v4[2] = static_cast<uint8_t>(v4 >> 8);
 	p.subscriber_v4[3] = static_cast<uint8_t>(v4);
+	std::memcpy(p.v6_prefix.addr, s.subscriber_ipv6_prefix.addr.data(), 16);
+	p.v6_prefix.length = s.subscriber_ipv6_prefix.length;
 	return p;
 }
 
@@ -88,7 +93,7 @@ void ring_dataplane::add(const session_install &s, bool complete) {
 	}
 	ring::command c = ring::make_command(ring::command_type::add_session, 0);
 	const uint8_t flags = settings_.session_flags | (complete ? 0 : ring::session_flag::control_only);
-	c.session = to_ring(s, port, flags, settings_.mss_clamp);
+	c.session = to_ring(s, port, flags, settings_.mss_clamp, settings_.reorder_timeout_ms);
 	sessions_.emplace(session_key{s.local_tunnel, s.local_session}, session_state{UINT32_MAX, complete});
 	send(c);
 }
@@ -123,9 +128,31 @@ result<void, dp_error> ring_dataplane::install_session(const session_install &s)
 	}
 	it->second.complete = true;
 	ring::command c = ring::make_command(ring::command_type::modify_session, 0);
-	c.session = to_ring(s, port_for_ ? port_for_(s.peer) : 0, settings_.session_flags, settings_.mss_clamp);
+	c.session = to_ring(s, port_for_ ? port_for_(s.peer) : 0, settings_.session_flags, settings_.mss_clamp,
+	                    settings_.reorder_timeout_ms);
 	send(c);
 	return {};
+}
+
+result<void, dp_error> ring_dataplane::update_session(const session_install &s) {
+	auto it = sessions_.find(session_key{s.local_tunnel, s.local_session});
+	if (it == sessions_.end() || !it->second.complete)
+		return unexpected(dp_error::unavailable);
+	if (queue_.size() + 1 > settings_.max_queued) {
+		++counters_.queue_overflow;
+		return unexpected(dp_error::unavailable);
+	}
+	ring::command c = ring::make_command(ring::command_type::modify_session, 0);
+	c.session = to_ring(s, port_for_ ? port_for_(s.peer) : 0, settings_.session_flags, settings_.mss_clamp,
+	                    settings_.reorder_timeout_ms);
+	send(c);
+	return {};
+}
+
+void ring_dataplane::adopt(tunnel_id_v2 t, session_id_v2 s, uint32_t index) {
+	if (!sessions_.emplace(session_key{t, s}, session_state{index, true}).second)
+		return;
+	++tunnels_[t].sessions;
 }
 
 void ring_dataplane::release_tunnel_ref(tunnel_id_v2 t) {

@@ -35,6 +35,7 @@ struct ring_dataplane_settings {
 	size_t max_queued = 65536;  // commands waiting for ring space; beyond, installs fail
 	uint32_t first_seq = 1;     // random in the process: late completions of an earlier
 	                            // control plane's commands must not match ours
+	uint16_t reorder_timeout_ms = 0; // sessions with data sequencing: reorder buffer timeout
 };
 
 #define L2TPX_CPD_RING_COUNTERS(X)                                                               \
@@ -62,8 +63,14 @@ public:
 	result<void, dp_error> prepare_session(const session_install &s) override;
 	bool known(tunnel_id_v2 t, session_id_v2 s) const { return sessions_.contains(session_key{t, s}); }
 	result<void, dp_error> install_session(const session_install &s) override;
+	// modify_session with the new parameters (an installed session's IPv6 prefix).
+	result<void, dp_error> update_session(const session_install &s) override;
 	void remove_session(tunnel_id_v2 local_tunnel, session_id_v2 local_session) override;
 	void remove_tunnel(tunnel_id_v2 local_tunnel) override;
+	// A session an earlier control plane installed and this one adopted (restart_policy =
+	// "adopt"): known as installed at `index`, its tunnel referenced; nothing is sent.
+	// remove_session() later removes it (and the tunnel after its last session).
+	void adopt(tunnel_id_v2 t, session_id_v2 s, uint32_t index);
 	// Every session and tunnel installed through this port (exit).
 	void remove_all();
 	// The dataplane is gone: never touch the sink again (commands are discarded).
@@ -134,7 +141,9 @@ private:
 };
 
 // Session parameters for the ring from what the library installs.
-ring::session_params to_ring(const session_install &s, uint16_t access_port, uint8_t flags, uint16_t mss_clamp);
+// reorder_timeout_ms goes to sessions with data sequencing only (others keep the fast path).
+ring::session_params to_ring(const session_install &s, uint16_t access_port, uint8_t flags, uint16_t mss_clamp,
+                             uint16_t reorder_timeout_ms = 0);
 ring::tunnel_params to_ring_tunnel(const session_install &s, uint16_t access_port);
 
 } // namespace l2tpx::cp::daemon

@@ -256,6 +256,31 @@ TEST(ring_dataplane, a_session_without_ipv4_never_passes_upstream_ipv4) {
 	EXPECT_FALSE(to_ring(call(10, 1), 0, 0, 0).flags & ring::session_flag::check_source); // operator's choice
 }
 
+TEST(ring_dataplane, reorder_timeout_goes_to_sequenced_sessions_only) {
+	session_install unsequenced = call(10, 2);
+	unsequenced.sequencing = false;
+	EXPECT_EQ(to_ring(call(10, 1), 0, 0, 0, 120).reorder_timeout_ms, 120);
+	EXPECT_EQ(to_ring(unsequenced, 0, 0, 0, 120).reorder_timeout_ms, 0); // keeps the fast path
+	EXPECT_EQ(to_ring(call(10, 1), 0, 0, 0).reorder_timeout_ms, 0);
+
+	// Through the settings: the add_session of an install, and the modify completing a preinstall.
+	fake_ring sink;
+	timer_service clock;
+	ring_dataplane_settings st{};
+	st.reorder_timeout_ms = 75;
+	ring_dataplane dp{sink, clock, st, [](const udp_endpoint &) { return uint16_t{0}; }};
+	ASSERT_TRUE(dp.install_session(call(10, 1)));
+	ASSERT_TRUE(dp.prepare_session(call(10, 3)));
+	ASSERT_TRUE(dp.install_session(call(10, 3)));
+	ASSERT_TRUE(dp.install_session(unsequenced));
+	ASSERT_EQ(sink.types(), (std::vector{command_type::add_tunnel, command_type::add_session, command_type::add_session,
+	                                     command_type::modify_session, command_type::add_session}));
+	EXPECT_EQ(sink.q[1].session.reorder_timeout_ms, 75);
+	EXPECT_EQ(sink.q[3].session.local_session_id, 3u);
+	EXPECT_EQ(sink.q[3].session.reorder_timeout_ms, 75);
+	EXPECT_EQ(sink.q[4].session.reorder_timeout_ms, 0);
+}
+
 TEST(ring_dataplane, remove_all_empties_the_dataplane) {
 	fixture f;
 	ASSERT_TRUE(f.dp.prepare_session(call(10, 1)));

@@ -149,6 +149,19 @@ result<tunnel *, open_error> endpoint::open_tunnel(const udp_endpoint &peer, std
 	return &ref;
 }
 
+result<tunnel *, open_error> endpoint::adopt_tunnel(const tunnel_snapshot &s, bool hello) {
+	if (!s.local || !s.peer_id || tunnels_.contains(s.local))
+		return unexpected(open_error::no_ids);
+	if (tunnels_.size() >= cfg_.limits.max_tunnels)
+		return unexpected(open_error::over_limit);
+	auto t = std::make_unique<tunnel>(*this, s.local, s.peer, std::string(cfg_.tunnel.secrets.lookup(s.peer_host)));
+	tunnel &ref = *t;
+	tunnels_.emplace(s.local, std::move(t));
+	++counters_.tunnels_created;
+	ref.adopt(s, hello);
+	return &ref;
+}
+
 bool endpoint::clear_tunnel(tunnel_id_v2 id, uint16_t result) {
 	tunnel *t = find_tunnel(id);
 	if (!t || t->state() == tunnel_state::dead)

@@ -76,6 +76,9 @@ public:
 	// Opens a tunnel to peer (SCCRQ). secret: for tunnel authentication ("" = the configured
 	// default). Calls can be placed on it at once; they start when it is up.
 	result<tunnel *, open_error> open_tunnel(const udp_endpoint &peer, std::string secret = {});
+	// Continues an established tunnel of an earlier process (tunnel::adopt). no_ids when
+	// its local ID is taken or 0.
+	result<tunnel *, open_error> adopt_tunnel(const tunnel_snapshot &s, bool hello = true);
 	// Admin clear: StopCCN (result 1, or as given) / CDN (result 3, administrative).
 	bool clear_tunnel(tunnel_id_v2 id, uint16_t result = ctl::result_codes::stopccn_general_clear);
 	bool clear_session(tunnel_id_v2 t, session_id_v2 s, uint16_t result = ctl::result_codes::cdn_admin);

@@ -85,7 +85,9 @@ struct disconnect_cause {
 	X(sessions_created)                                                                    \
 	X(sessions_established)                                                                \
 	X(sessions_closed)                                                                     \
-	X(sessions_over_limit)
+	X(sessions_over_limit)                                                                 \
+	X(tunnels_adopted)        /* continued from an earlier process (restart_policy adopt) */ \
+	X(sessions_adopted)
 
 struct l2tp_counters {
 #define X(n, ...) uint64_t n = 0;

@@ -62,6 +62,7 @@ result<uint16_t, transport_error> reliable_transport::send(std::vector<uint8_t> 
 	}
 	const uint16_t ns = next_ns_++;
 	window_.push_back(entry{ns, 0, std::move(msg)});
+	sync_mirror(); // before the message can reach the peer
 	pump();
 	return ns;
 }
@@ -127,6 +128,7 @@ void reliable_transport::process_ack(uint16_t nr) {
 	const uint16_t acked = seq_dist(una, nr);
 	if (acked == 0 || window_.empty())
 		return;
+	resync_ = false;
 	for (uint16_t i = 0; i < acked; ++i) {
 		window_.pop_front();
 		// After a timeout the peer may acknowledge first transmissions that did arrive:
@@ -143,6 +145,7 @@ void reliable_transport::process_ack(uint16_t nr) {
 				++cwnd_;
 		}
 	}
+	sync_mirror();
 	rto_ = cfg_.retransmit_initial;
 	retransmit_timer_.stop();
 	if (in_flight_ > 0)
@@ -155,7 +158,24 @@ rx_verdict reliable_transport::receive(uint16_t ns, uint16_t nr, std::span<const
 		return rx_verdict::dead;
 	// Nr may acknowledge at most what we have transmitted; an older Nr (a retransmission
 	// by the peer) is stale, not wrong.
-	const uint16_t una = window_.empty() ? next_ns_ : window_.front().ns;
+	uint16_t una = window_.empty() ? next_ns_ : window_.front().ns;
+	if (resync_ && filler_ && seq_before(nr, una) && !seq_before(nr, resync_low_)) {
+		// Restored tunnel: the peer never got [nr, una) from the process that died. Fill
+		// the gap (renumbering ours instead would clash with what the peer buffered of
+		// them) and send everything again from its start.
+		const uint16_t gap = seq_dist(nr, una);
+		for (uint16_t i = gap; i > 0; --i)
+			window_.push_front(entry{static_cast<uint16_t>(nr + i - 1), 0, filler_()});
+		resync_ = false;
+		++stats_.resyncs;
+		in_flight_ = 0;
+		transmitted_ = 0;
+		retransmit_timer_.stop();
+		rto_ = cfg_.retransmit_initial;
+		sync_mirror();
+		pump();
+		una = window_.front().ns;
+	}
 	const bool stale = seq_before(nr, una);
 	if (!stale && seq_dist(una, nr) > transmitted_) {
 		++stats_.rx_bad_nr;
@@ -197,6 +217,7 @@ rx_verdict reliable_transport::receive(uint16_t ns, uint16_t nr, std::span<const
 		reorder_.erase(it);
 		++expected_;
 	}
+	sync_mirror();
 	schedule_ack();
 	return rx_verdict::accepted;
 }
@@ -233,6 +254,26 @@ void reliable_transport::on_retransmit_timeout() {
 	transmit(e);
 	rto_ = std::min(rto_ * 2, cfg_.retransmit_cap);
 	retransmit_timer_.start(rto_, [this] { on_retransmit_timeout(); });
+}
+
+void reliable_transport::restore(uint16_t ns, uint16_t nr, uint16_t acked) {
+	window_.clear();
+	reorder_.clear();
+	delivered_.clear();
+	in_flight_ = transmitted_ = 0;
+	next_ns_ = ns;
+	expected_ = nr;
+	// acked must not be after ns (a corrupt value would renumber forward): ignore it then.
+	resync_ = acked != ns && seq_before(acked, ns) && seq_dist(acked, ns) <= cfg_.max_queued;
+	resync_low_ = resync_ ? acked : ns;
+	cwnd_ = 1;
+	ca_acks_ = 0;
+	unacked_rx_ = 0;
+	rto_ = cfg_.retransmit_initial;
+	retransmit_timer_.stop();
+	ack_timer_.stop();
+	restart_hello();
+	sync_mirror();
 }
 
 void reliable_transport::stop() {

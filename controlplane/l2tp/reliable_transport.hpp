@@ -82,13 +82,25 @@ std::string_view to_string(rx_verdict v) noexcept;
 	X(rx_outside_window)                                                                   \
 	X(rx_bad_nr)                                                                           \
 	X(tx_queue_full)                                                                       \
-	X(hellos_due)
+	X(hellos_due)                                                                          \
+	X(resyncs)      /* restored tunnel: unacked messages renumbered to the peer's Nr */
 
 struct transport_stats {
 #define X(n) uint64_t n = 0;
 	L2TPX_CP_TRANSPORT_COUNTERS(X)
 #undef X
 };
+
+// The sequence state of a tunnel, mirrored with plain stores into memory the owner
+// provides (the control plane's state file, a MAP_SHARED mapping that survives a crash of
+// the process), so that a restarted process can continue the tunnel (restore()).
+struct sequence_mirror {
+	uint16_t ns;    // Ns of the next message we queue
+	uint16_t nr;    // Nr we send: the next Ns expected from the peer
+	uint16_t acked; // our oldest unacknowledged Ns (== ns when everything is acknowledged)
+	uint16_t reserved;
+};
+static_assert(sizeof(sequence_mirror) == 8);
 
 class reliable_transport {
 public:
@@ -119,6 +131,20 @@ public:
 	void ack_now();
 	// Stops all timers; later sends fail, received messages are still acknowledged.
 	void stop();
+	// Continues a tunnel of an earlier process from its mirrored sequence state: the next
+	// message goes out with Ns `ns`, we expect `nr`. Messages in flight when that process
+	// died are lost; while `acked` < `ns` the peer may not have received some of them and
+	// would wait forever for those Ns. So until the first acknowledgement, an Nr in
+	// [acked, ns) fills the gap [Nr, ns) with messages from `filler` (a HELLO: harmless to
+	// deliver), queued before ours, and sends everything again from there: what the peer
+	// buffered beyond the gap stays valid. Without a filler the gap is not repaired.
+	void restore(uint16_t ns, uint16_t nr, uint16_t acked);
+	void set_filler(std::function<std::vector<uint8_t>()> filler) { filler_ = std::move(filler); }
+	// Mirrors the sequence state into *m from now on (nullptr: stop). *m is written at once.
+	void set_mirror(sequence_mirror *m) noexcept {
+		mirror_ = m;
+		sync_mirror();
+	}
 
 	bool all_acked() const noexcept { return window_.empty(); }
 	size_t in_flight() const noexcept { return in_flight_; }
@@ -147,6 +173,16 @@ private:
 	void schedule_ack();
 	void restart_hello();
 	uint16_t send_window() const noexcept;
+	void sync_mirror() noexcept {
+		if (!mirror_)
+			return;
+		// Plain stores to shared memory: each field is one aligned 16-bit store, so a crash
+		// at any point leaves every field consistent on its own.
+		volatile sequence_mirror *m = mirror_;
+		m->ns = next_ns_;
+		m->nr = expected_;
+		m->acked = window_.empty() ? next_ns_ : window_.front().ns;
+	}
 
 	timer_service &timers_;
 	transport_config cfg_;
@@ -169,6 +205,10 @@ private:
 	duration rto_;
 	bool failed_ = false;
 	bool stopped_ = false;
+	bool resync_ = false;        // restored, nothing acknowledged yet
+	uint16_t resync_low_ = 0;    // ... the oldest Ns the peer may still expect
+	sequence_mirror *mirror_ = nullptr;
+	std::function<std::vector<uint8_t>()> filler_;
 
 	std::map<uint16_t, std::vector<uint8_t>> reorder_; // ahead of expected_, keyed by Ns
 	std::deque<std::vector<uint8_t>> delivered_;

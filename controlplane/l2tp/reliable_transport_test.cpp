@@ -375,5 +375,138 @@ TEST(reliable_transport, sequence_numbers_wrap) {
 	EXPECT_TRUE(l.end[0]->all_acked());
 }
 
+// --- restart_policy = "adopt": mirrored sequence state, restore, resync ----------------
+
+TEST(reliable_transport, mirror_follows_every_send_ack_and_receive) {
+	single a;
+	sequence_mirror m{0xffff, 0xffff, 0xffff, 0};
+	a.t->set_mirror(&m);
+	EXPECT_EQ(m.ns, 0);
+	EXPECT_EQ(m.nr, 0);
+	EXPECT_EQ(m.acked, 0);
+	ASSERT_TRUE(a.t->send(msg(1)));
+	ASSERT_TRUE(a.t->send(msg(2)));
+	EXPECT_EQ(m.ns, 2);
+	EXPECT_EQ(m.acked, 0);
+	EXPECT_EQ(a.t->receive(0, 1, msg(9)), rx_verdict::accepted);
+	EXPECT_EQ(m.nr, 1);
+	EXPECT_EQ(m.acked, 1);
+	EXPECT_EQ(a.t->receive(1, 2, {}), rx_verdict::zlb);
+	EXPECT_EQ(m.acked, 2);
+	a.t->set_mirror(nullptr);
+	ASSERT_TRUE(a.t->send(msg(3)));
+	EXPECT_EQ(m.ns, 2) << "detached: no more stores";
+}
+
+// A peer that lived through our restart: the restored transport continues its numbering.
+TEST(reliable_transport, restored_transport_continues_against_the_peer) {
+	single old_lns, peer;
+	sequence_mirror m{};
+	old_lns.t->set_mirror(&m);
+	// Some history: 5 messages each way, all acknowledged.
+	for (uint8_t i = 0; i < 5; i++) {
+		ASSERT_TRUE(old_lns.t->send(msg(i)));
+		const wire_msg w = old_lns.out.back();
+		ASSERT_EQ(peer.t->receive(w.ns, w.nr, w.msg), rx_verdict::accepted);
+		peer.drain();
+		ASSERT_TRUE(peer.t->send(msg(static_cast<uint8_t>(0x80 + i))));
+		const wire_msg r = peer.out.back();
+		ASSERT_EQ(old_lns.t->receive(r.ns, r.nr, r.msg), rx_verdict::accepted);
+		old_lns.drain();
+	}
+	EXPECT_EQ(m.ns, 5);
+	EXPECT_EQ(m.nr, 5);
+	old_lns.t.reset(); // killed
+
+	single lns;
+	lns.t->restore(m.ns, m.nr, m.acked);
+	ASSERT_TRUE(lns.t->send(msg(0x42))); // the HELLO
+	ASSERT_EQ(lns.out.size(), 1u);
+	EXPECT_EQ(lns.out[0].ns, 5);
+	EXPECT_EQ(lns.out[0].nr, 5);
+	EXPECT_EQ(peer.t->receive(lns.out[0].ns, lns.out[0].nr, lns.out[0].msg), rx_verdict::accepted);
+	EXPECT_EQ(peer.drain(), std::vector<bytes>{msg(0x42)});
+	peer.ts.advance(100ms); // its ZLB
+	const wire_msg z = peer.out.back();
+	EXPECT_TRUE(z.msg.empty());
+	EXPECT_EQ(lns.t->receive(z.ns, z.nr, z.msg), rx_verdict::zlb);
+	EXPECT_TRUE(lns.t->all_acked());
+	// The peer's next message is in sequence for the restored side.
+	ASSERT_TRUE(peer.t->send(msg(0x99)));
+	const wire_msg n = peer.out.back();
+	EXPECT_EQ(lns.t->receive(n.ns, n.nr, n.msg), rx_verdict::accepted);
+	EXPECT_EQ(lns.drain(), std::vector<bytes>{msg(0x99)});
+	EXPECT_EQ(lns.t->stats().rx_duplicates, 0u);
+	EXPECT_EQ(peer.t->stats().rx_duplicates, 0u);
+	EXPECT_EQ(lns.t->stats().resyncs, 0u);
+}
+
+// Killed with two messages in flight that the peer never got: the peer acks with the
+// older Nr, the restored side fills the gap with two fillers (HELLOs in a tunnel) and the
+// tunnel goes on; the HELLO the peer buffered beyond the gap keeps its number.
+TEST(reliable_transport, restored_transport_fills_the_gap_the_peer_reports) {
+	single lns, peer;
+	lns.t->set_filler([] { return msg(0xf0); });
+	// The peer has seen Ns 0..2 from the dead process; Ns 3 and 4 were lost with it.
+	for (uint8_t i = 0; i < 3; i++)
+		ASSERT_EQ(peer.t->receive(i, 0, msg(i)), rx_verdict::accepted);
+	peer.drain();
+	lns.t->restore(5, 0, 3);
+	ASSERT_TRUE(lns.t->send(msg(0x42)));
+	ASSERT_EQ(lns.out.back().ns, 5);
+	EXPECT_EQ(peer.t->receive(5, 0, msg(0x42)), rx_verdict::buffered);
+	// The peer's next message (here a reply; a ZLB would do the same) says Nr = 3.
+	ASSERT_TRUE(peer.t->send(msg(0x77)));
+	const wire_msg p = peer.out.back();
+	EXPECT_EQ(p.nr, 3);
+	size_t sent = lns.out.size(), heard = peer.out.size();
+	EXPECT_EQ(lns.t->receive(p.ns, p.nr, p.msg), rx_verdict::accepted);
+	EXPECT_EQ(lns.t->stats().resyncs, 1u);
+	ASSERT_GT(lns.out.size(), sent);
+	EXPECT_EQ(lns.out[sent].ns, 3) << "a filler with the first missing Ns";
+	EXPECT_EQ(lns.out[sent].msg, msg(0xf0));
+	EXPECT_EQ(lns.t->next_ns(), 6) << "ours keep their numbers";
+	// Both sides talk until everything is acknowledged.
+	std::vector<bytes> got;
+	for (int round = 0; round < 40 && !(lns.t->all_acked() && peer.t->all_acked()); round++) {
+		for (; sent < lns.out.size(); sent++)
+			peer.t->receive(lns.out[sent].ns, lns.out[sent].nr, lns.out[sent].msg);
+		for (auto &m : peer.drain())
+			got.push_back(m);
+		peer.ts.advance(100ms);
+		for (; heard < peer.out.size(); heard++)
+			lns.t->receive(peer.out[heard].ns, peer.out[heard].nr, peer.out[heard].msg);
+		lns.drain();
+		lns.ts.advance(100ms);
+	}
+	EXPECT_TRUE(lns.t->all_acked());
+	EXPECT_EQ(got, (std::vector<bytes>{msg(0xf0), msg(0xf0), msg(0x42)})) << "the buffered HELLO once, after the gap";
+	EXPECT_EQ(peer.t->expected_ns(), 6);
+	EXPECT_EQ(lns.t->stats().rx_bad_nr, 0u);
+	// The next message is in sequence for the peer.
+	ASSERT_TRUE(lns.t->send(msg(0x55)));
+	EXPECT_EQ(peer.t->receive(lns.out.back().ns, lns.out.back().nr, lns.out.back().msg), rx_verdict::accepted);
+	EXPECT_EQ(peer.drain(), std::vector<bytes>{msg(0x55)});
+}
+
+// An Nr below the saved acknowledgement floor is a stale retransmission, not a resync.
+TEST(reliable_transport, restore_resyncs_only_inside_the_saved_range) {
+	single lns;
+	lns.t->set_filler([] { return msg(0xf0); });
+	lns.t->restore(10, 0, 10); // everything was acknowledged
+	ASSERT_TRUE(lns.t->send(msg(1)));
+	EXPECT_EQ(lns.t->receive(0, 8, msg(2)), rx_verdict::accepted);
+	EXPECT_EQ(lns.t->stats().resyncs, 0u);
+	EXPECT_EQ(lns.t->next_ns(), 11);
+	EXPECT_FALSE(lns.t->all_acked());
+	// A corrupt floor "after" ns is ignored.
+	single other;
+	other.t->set_filler([] { return msg(0xf0); });
+	other.t->restore(10, 0, 20);
+	ASSERT_TRUE(other.t->send(msg(1)));
+	EXPECT_EQ(other.t->receive(0, 5, msg(2)), rx_verdict::accepted);
+	EXPECT_EQ(other.t->stats().resyncs, 0u);
+}
+
 } // namespace
 } // namespace l2tpx::cp

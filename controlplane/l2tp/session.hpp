@@ -82,6 +82,11 @@ public:
 	void tunnel_down(const disconnect_cause &why);
 	// LAC: our ICCN/OCCN has been put on the wire; the call is established (tunnel).
 	void connect_sent();
+	// An established call of an earlier process (tunnel::adopt_session): no hook fires.
+	void adopt(session_id_v2 peer) noexcept {
+		peer_ = peer;
+		state_ = session_state::established;
+	}
 
 	session_state state() const noexcept { return state_; }
 	session_id_v2 local_id() const noexcept { return local_; }

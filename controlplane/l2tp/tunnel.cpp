@@ -504,6 +504,47 @@ void tunnel::on_stopccn(const ctl::message *m) {
 	linger_.start(ep_.config().tunnel.stop_linger, [this] { die(cause_); });
 }
 
+void tunnel::adopt(const tunnel_snapshot &s, bool hello) {
+	if (state_ != S::idle)
+		return;
+	peer_id_ = s.peer_id;
+	peer_host_ = s.peer_host;
+	if (s.peer_rws > 0) {
+		peer_rws_ = s.peer_rws;
+		transport_.set_peer_rws(peer_rws_);
+	}
+	transport_.restore(s.ns, s.nr, s.acked);
+	// Gap filler for the resync (reliable_transport::restore): a HELLO, encoded whole.
+	transport_.set_filler([this] {
+		ctl::message h;
+		h.set_message_type(ctl::msg_type::hello);
+		ctl::control_header hdr;
+		hdr.tunnel_id = peer_id_;
+		std::vector<uint8_t> buf(64);
+		auto n = ctl::encode_packet(hdr, h, {}, buf);
+		buf.resize(n ? *n : 0);
+		return buf;
+	});
+	state_ = S::established;
+	++ep_.counters_mut().tunnels_adopted;
+	if (!hello)
+		return;
+	ctl::message h;
+	h.set_message_type(ctl::msg_type::hello);
+	send_message(h, session_id_v2{0});
+}
+
+session *tunnel::adopt_session(session_id_v2 local, session_id_v2 peer, call_params params) {
+	if (state_ != S::established || !local || sessions_.contains(local))
+		return nullptr;
+	auto s = std::make_unique<session>(*this, local, call_direction::incoming, std::move(params));
+	session &ref = *s;
+	sessions_.emplace(local, std::move(s));
+	ref.adopt(peer);
+	++ep_.counters_mut().sessions_adopted;
+	return &ref;
+}
+
 void tunnel::on_hello(const ctl::message *) {} // acknowledged by the transport
 
 void tunnel::on_close(const ctl::message *) {

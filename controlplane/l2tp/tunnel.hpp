@@ -61,6 +61,17 @@ enum class call_error : uint8_t {
 };
 std::string_view to_string(call_error e) noexcept;
 
+// What a control plane keeps of an established tunnel to continue it after a restart
+// (restart_policy = "adopt", controlplane/daemon/state_store.hpp).
+struct tunnel_snapshot {
+	tunnel_id_v2 local;
+	tunnel_id_v2 peer_id;
+	udp_endpoint peer;
+	std::string peer_host;
+	uint16_t peer_rws = 4;
+	uint16_t ns = 0, nr = 0, acked = 0; // sequence_mirror
+};
+
 class tunnel {
 public:
 	tunnel(endpoint &ep, tunnel_id_v2 local, udp_endpoint peer, std::string secret);
@@ -70,6 +81,15 @@ public:
 
 	// We initiate: SCCRQ.
 	void open();
+	// Continues an established tunnel of an earlier process (idle tunnels only): state
+	// established, the peer's IDs and window, the transport from the saved Ns/Nr, and a
+	// HELLO at once (unless `hello` is false: the caller closes it at once) so that the
+	// peer's answer confirms the sequence state.
+	void adopt(const tunnel_snapshot &s, bool hello = true);
+	// An established session of that tunnel (no hooks fire: the caller sets up PPP).
+	session *adopt_session(session_id_v2 local, session_id_v2 peer, call_params params);
+	// Mirrors the transport's sequence state (see reliable_transport::set_mirror).
+	void set_sequence_mirror(sequence_mirror *m) noexcept { transport_.set_mirror(m); }
 	// A control packet from the peer (source already checked), header parsed.
 	void receive(const l2tp::v2_header &h, std::span<const uint8_t> packet);
 	// Tears the tunnel down with StopCCN (admin clear, shutdown).

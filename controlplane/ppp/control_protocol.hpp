@@ -58,6 +58,16 @@ public:
 	const option_fsm &fsm() const noexcept { return fsm_; }
 	uint16_t protocol() const noexcept { return protocol_; }
 	const cp_counters &counters() const noexcept { return counters_; }
+	// Opened without a word (proxy LCP, a link adopted after a control-plane restart): the
+	// automaton goes Open, Up, RCA, RCR+ with nothing sent; This-Layer-Up runs.
+	void force_opened() {
+		set_silent(true);
+		fsm_.open();
+		fsm_.up();
+		fsm_.handle(fsm_event::rca);
+		fsm_.handle(fsm_event::rcr_plus);
+		set_silent(false);
+	}
 
 protected:
 	// --- per protocol -------------------------------------------------------------------

@@ -246,20 +246,30 @@ void lcp::reject_protocol(uint16_t protocol, std::span<const uint8_t> info) {
 	send_packet(std::span(buf.data(), n));
 }
 
-bool lcp::accept_proxy(std::span<const uint8_t> last_sent, std::span<const uint8_t> last_received) {
-	// The LAC's last sent request holds what it asked of the user (our side now); the
-	// last received one holds the user's options (the peer's side).
+bool lcp::accept_proxy(std::span<const uint8_t> ours, std::span<const uint8_t> peers) {
+	// `ours`: the request made on our side of the proxied negotiation (LNS: the LAC's Last
+	// Sent CONFREQ, what it asked of the user; client: the user's own request). `peers`: the
+	// other side's (LNS: the user's, Last Received; client: the LAC's, Last Sent).
 	auto parse = [](std::span<const uint8_t> req) -> std::optional<codec::option_list> {
 		auto v = codec::parse_control(req);
 		if (!v || v->code != static_cast<uint8_t>(cp_code::configure_request)) {
-			// Some LACs send the options alone, without the packet header.
+			// RFC 2661 §4.4.5 sends the options alone, without the packet header; some LACs
+			// send the whole packet.
 			auto l = codec::option_list::parse(req);
 			return l ? std::optional(*l) : std::nullopt;
 		}
 		auto l = codec::option_list::parse(v->data);
 		return l ? std::optional(*l) : std::nullopt;
 	};
-	auto sent = parse(last_sent), received = parse(last_received);
+	// The authentication an Authentication-Protocol option asks for; nullopt: not one we run.
+	auto auth_of = [](const lcpc::option &d) -> std::optional<auth_protocol> {
+		if (d.protocol == codec::proto::pap)
+			return auth_protocol::pap;
+		if (d.protocol == codec::proto::chap && d.chap_algorithm == lcpc::chap_md5)
+			return auth_protocol::chap_md5;
+		return std::nullopt;
+	};
+	auto sent = parse(ours), received = parse(peers);
 	if (!sent || !received)
 		return false;
 	peer_opts p;
@@ -275,6 +285,12 @@ bool lcp::accept_proxy(std::span<const uint8_t> last_sent, std::span<const uint8
 			p.pfc = true;
 		else if (d->type == lcpc::option_type::acfc)
 			p.acfc = true;
+		else if (d->type == lcpc::option_type::auth_protocol) {
+			auto a = auth_of(*d);
+			if (!a)
+				return false;
+			p.auth = *a;
+		}
 	}
 	auth_protocol auth = auth_protocol::none;
 	uint32_t magic = 0;
@@ -282,11 +298,16 @@ bool lcp::accept_proxy(std::span<const uint8_t> last_sent, std::span<const uint8
 		auto d = lcpc::decode_option(o);
 		if (!d || !d->known)
 			return false;
-		if (d->type == lcpc::option_type::auth_protocol)
-			auth = d->protocol == codec::proto::chap ? auth_protocol::chap_md5 : auth_protocol::pap;
-		else if (d->type == lcpc::option_type::magic_number)
+		if (d->type == lcpc::option_type::auth_protocol) {
+			auto a = auth_of(*d);
+			if (!a)
+				return false;
+			auth = *a;
+		} else if (d->type == lcpc::option_type::magic_number)
 			magic = d->magic;
 	}
+	if (magic != 0 && magic == p.magic)
+		return false; // equal magic numbers: looped back, negotiate
 	cand_ = p;
 	commit_peer_request();
 	want_auth_ = auth;
@@ -300,6 +321,20 @@ bool lcp::accept_proxy(std::span<const uint8_t> last_sent, std::span<const uint8
 	fsm().handle(fsm_event::rcr_plus);
 	set_silent(false);
 	return fsm().is_opened();
+}
+
+void lcp::restore(const restored &r) {
+	peer_mru_ = r.peer_mru;
+	peer_pfc_ = r.peer_pfc;
+	peer_acfc_ = r.peer_acfc;
+	peer_magic_ = r.peer_magic;
+	peer_auth_ = auth_protocol::none;
+	our_magic_ = r.our_magic;
+	send_magic_ = r.our_magic != 0;
+	want_auth_ = r.peer_must_auth;
+	cfg_.echo_interval = r.echo_interval;
+	cfg_.echo_failures = r.echo_failures;
+	force_opened();
 }
 
 } // namespace l2tpx::cp::ppp

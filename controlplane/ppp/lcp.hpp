@@ -48,10 +48,23 @@ public:
 	unsigned echo_outstanding() const noexcept { return echo_outstanding_; }
 	// Sends Protocol-Reject for a frame of a protocol we do not run (only when opened).
 	void reject_protocol(uint16_t protocol, std::span<const uint8_t> info);
-	// Proxy LCP (RFC 2661 §18): starts Opened with the options the LAC negotiated. Returns
-	// false when they are unusable (then negotiate normally).
-	bool accept_proxy(std::span<const uint8_t> last_sent_confreq, std::span<const uint8_t> last_received_confreq);
+	// Proxy LCP (RFC 2661 §18): starts Opened with the options the LAC negotiated, sending
+	// nothing. `ours`: the CONFREQ of our side (LNS: Last Sent, the LAC's; PPP client: the
+	// user's), `peers`: the other one. Returns false when they are unusable (unknown option,
+	// an authentication we do not run, equal magic numbers): then negotiate normally.
+	bool accept_proxy(std::span<const uint8_t> ours, std::span<const uint8_t> peers);
 	void stop_echo() { echo_timer_.stop(); }
+	// A link of an earlier control plane (restart_policy = "adopt"): Opened with these
+	// negotiated values, nothing sent, Echo-Requests every `echo_interval` from now on.
+	struct restored {
+		uint16_t peer_mru = 1500;
+		bool peer_pfc = false, peer_acfc = false;
+		uint32_t our_magic = 0, peer_magic = 0;
+		auth_protocol peer_must_auth = auth_protocol::none;
+		duration echo_interval{10000};
+		unsigned echo_failures = 3;
+	};
+	void restore(const restored &r);
 
 private:
 	void write_request(codec::packet_writer &w) override;

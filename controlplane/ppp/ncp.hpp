@@ -24,6 +24,11 @@ public:
 	ipcp(timer_service &timers, const fsm_config &fcfg, const ipcp_config &cfg, frame_sink &sink, layer_events &events);
 	// Server: the address to give the peer (from the pool or the user's fixed one).
 	void set_peer_address(ipv4_addr a) noexcept { peer_addr_ = a; }
+	// Opened with this peer address, nothing sent (a link adopted after a restart).
+	void restore(ipv4_addr peer) {
+		peer_addr_ = peer;
+		force_opened();
+	}
 	ipv4_addr peer_address() const noexcept { return peer_addr_; }
 	ipv4_addr local_address() const noexcept { return local_; }
 	std::optional<ipv4_addr> dns1() const noexcept { return dns1_; }
@@ -50,6 +55,12 @@ public:
 	ipv6cp(timer_service &timers, random_source &rng, const fsm_config &fcfg, frame_sink &sink, layer_events &events);
 	uint64_t local_iid() const noexcept { return local_iid_; }
 	uint64_t peer_iid() const noexcept { return peer_iid_; }
+	// Opened with these interface identifiers, nothing sent (a link adopted after a restart).
+	void restore(uint64_t local_iid, uint64_t peer_iid) {
+		local_iid_ = local_iid;
+		peer_iid_ = peer_iid;
+		force_opened();
+	}
 
 private:
 	void write_request(codec::packet_writer &w) override;

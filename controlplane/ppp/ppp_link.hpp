@@ -69,11 +69,26 @@ inline constexpr unsigned down_reason_count = 0
 	;
 std::string_view to_string(down_reason r) noexcept;
 
+// What a control plane keeps of a link whose network layer is up, to continue it after a
+// restart (restart_policy = "adopt"). Never a secret.
+struct link_snapshot {
+	std::string user;
+	uint16_t peer_mru = 1500;
+	bool peer_pfc = false, peer_acfc = false;
+	uint32_t our_magic = 0, peer_magic = 0;
+	auth_protocol auth = auth_protocol::none; // what the peer authenticated with
+	ipv4_addr peer_ipv4;                      // 0.0.0.0: IPCP was not opened
+	bool ipv6cp_opened = false;
+	uint64_t local_iid = 0, peer_iid = 0;
+	duration echo_interval{10000};
+	unsigned echo_failures = 3;
+};
+
 class ppp_link final : frame_sink, layer_events, lcp_observer {
 public:
 	struct hooks {
 		std::function<void(std::span<const uint8_t> frame)> send; // FF 03, protocol, information
-		std::function<void(ppp_link &)> network_up;               // once, first NCP opened
+		std::function<void(ppp_link &)> network_up;               // once: IPCP Opened, or IPv6CP Opened with IPCP off or given up
 		std::function<void(ppp_link &, down_reason)> finished;    // once; may destroy the link
 	};
 
@@ -87,6 +102,19 @@ public:
 	// The L2TP session is up: start LCP (or jump over it with proxy LCP/auth from the ICCN).
 	void start(const call_params *proxy = nullptr);
 	void receive(std::span<const uint8_t> frame);
+	// Server links: continues a link of an earlier control plane as it was (LCP Opened
+	// with both magic numbers, authenticated, IPCP Opened with the address claimed from
+	// the allocator, IPv6CP Opened when it was; LCP echo running), sending nothing and
+	// firing no hook. False (and nothing changed) when the address cannot be claimed or
+	// the link was started already.
+	bool adopt(const link_snapshot &s);
+	// The values adopt() needs, valid once the network layer is up.
+	link_snapshot snapshot() const;
+	// An observer of IPv6CP reaching or leaving Opened (not when adopt() restores it):
+	// the daemon's state file records IPv6CP and the prefix that comes with it. Called
+	// from inside receive() and timers, before the caller has acted on the change: it
+	// must only take note (and must not destroy the link).
+	void set_ipv6cp_observer(std::function<void()> fn) { ipv6cp_observer_ = std::move(fn); }
 	// Admin clear: LCP Terminate-Request, finished() when done.
 	void close(down_reason why = down_reason::admin_close);
 	// The session is gone: stop at once, finished(lower_down) unless already finished.
@@ -103,6 +131,13 @@ public:
 	const ipcp &ipcp_layer() const noexcept { return ipcp_; }
 	const ipv6cp &ipv6cp_layer() const noexcept { return ipv6cp_; }
 	bool proxy_used() const noexcept { return proxy_used_; }
+	// The LAC's proxy authentication stood in for an exchange (server: checked instead of
+	// a Challenge / waiting for a Request; client: nothing sent for it).
+	bool proxy_auth_used() const noexcept { return proxy_auth_used_; }
+	// Times LCP left Opened for a new negotiation (the peer's Configure-Request).
+	unsigned lcp_renegotiations() const noexcept { return lcp_renegotiations_; }
+	// PAP/CHAP frames we sent (client: Requests, Responses; server: Challenges, replies).
+	unsigned auth_frames_sent() const noexcept { return auth_frames_sent_; }
 	uint64_t rx_discarded() const noexcept { return rx_discarded_; }
 
 private:
@@ -118,6 +153,7 @@ private:
 	void looped_back() override { close(down_reason::looped_back); }
 	void protocol_rejected(uint16_t protocol) override;
 
+	bool start_proxied_client(const call_params &p);
 	void authenticated(const aaa::auth_accept *accept);
 	void enter_network();
 	void finish(down_reason why);
@@ -128,6 +164,7 @@ private:
 	aaa::authenticator *aaa_;
 	aaa::address_allocator *addresses_;
 	hooks hooks_;
+	std::function<void()> ipv6cp_observer_;
 	lcp lcp_;
 	ipcp ipcp_;
 	ipv6cp ipv6cp_;
@@ -140,6 +177,11 @@ private:
 	bool net_up_ = false;
 	bool finished_ = false;
 	bool proxy_used_ = false;
+	bool adopting_ = false; // adopt(): the layers' This-Layer-Up start nothing
+	bool proxy_auth_used_ = false;
+	uint16_t proxy_auth_type_ = 0; // Proxy Authen Type to use, from start() until LCP is up
+	unsigned lcp_renegotiations_ = 0;
+	unsigned auth_frames_sent_ = 0;
 	bool ipcp_on_ = false, ipv6cp_on_ = false;
 	uint64_t rx_discarded_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "controlplane/l2tp/session.hpp"
+#include "shared/ppp/chap.hpp"
 #include "shared/ppp/frame.hpp"
 #include "shared/ppp/lcp.hpp"
 #include "shared/ppp/protocol.hpp"
@@ -194,6 +195,125 @@ TEST(ppp_link, pool_exhaustion_without_ipv6_fails_the_link) {
 	EXPECT_EQ(p.server_down, down_reason::no_address);
 }
 
+// An IPv6-only subscriber: IPv6CP opens while IPCP is still negotiating, then IPCP
+// gives up. The link is up (network_up once, when IPCP fails) and stays up.
+TEST(ppp_link, ipv6cp_first_then_ipcp_max_configure_brings_network_up) {
+	auto cc = pair_fixture::client_cfg("alice", "pw-a");
+	cc.enable_ipcp = false;
+	pair_fixture p(pair_fixture::server_cfg(auth_protocol::chap_md5), cc);
+	// The client's Protocol-Reject of IPCP is lost: the server's IPCP runs to Max-Configure.
+	p.filter = [](bool from_server, std::span<const uint8_t> f) {
+		auto v = codec::parse_frame(f);
+		return from_server || !v || v->protocol != proto::lcp || v->payload.empty() || v->payload[0] != 8;
+	};
+	p.start();
+	p.ts.advance(1s);
+	EXPECT_TRUE(p.server->ipv6cp_layer().fsm().is_opened());
+	EXPECT_EQ(p.server_up, 0) << "held back while IPCP negotiates";
+	p.ts.advance(60s);
+	EXPECT_EQ(p.server->ipcp_layer().fsm().state(), fsm_state::stopped);
+	EXPECT_TRUE(p.server->ipv6cp_layer().fsm().is_opened());
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_FALSE(p.server_down);
+	EXPECT_EQ(p.server->phase(), link_phase::network);
+	EXPECT_EQ(p.server->peer_iid(), p.client->local_iid());
+	EXPECT_EQ(p.server->peer_ipv4(), ipv4_addr{}) << "no IPv4 address: IPv6 only";
+	EXPECT_EQ(p.pool.available(), 2u) << "the address offered went back to the pool";
+	EXPECT_EQ(p.server->snapshot().peer_ipv4, ipv4_addr{});
+	EXPECT_TRUE(p.server->snapshot().ipv6cp_opened);
+	p.ts.advance(60s);
+	EXPECT_EQ(p.server_up, 1) << "once";
+	EXPECT_FALSE(p.server_down);
+}
+
+TEST(ppp_link, ipv6cp_observer_sees_opened_and_closed) {
+	pair_fixture p;
+	int seen = 0;
+	bool opened_at_call = false;
+	p.server->set_ipv6cp_observer([&] {
+		++seen;
+		opened_at_call = p.server->ipv6cp_layer().fsm().is_opened();
+	});
+	p.start();
+	p.ts.advance(1s);
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_EQ(seen, 1);
+	EXPECT_TRUE(opened_at_call);
+	p.server->close();
+	p.ts.advance(10s);
+	EXPECT_EQ(p.server_down, down_reason::admin_close);
+	EXPECT_EQ(seen, 2);
+	EXPECT_FALSE(opened_at_call);
+}
+
+// IPCP was Opened (network_up, the address installed), then renegotiates and gives up
+// while IPv6CP is Opened: the link stays and keeps its address (the dataplane still
+// routes it) until it ends.
+TEST(ppp_link, ipcp_failing_after_network_up_keeps_the_address) {
+	pair_fixture p;
+	p.start();
+	p.ts.advance(1s);
+	ASSERT_EQ(p.server_up, 1);
+	ASSERT_TRUE(p.server->ipcp_layer().fsm().is_opened());
+	const ipv4_addr a = p.server->peer_ipv4();
+	ASSERT_EQ(p.pool.available(), 1u);
+	// From now on the client's IPCP is lost; its Configure-Request restarts the server's.
+	p.filter = [](bool from_server, std::span<const uint8_t> f) {
+		auto v = codec::parse_frame(f);
+		return from_server || !v || v->protocol != proto::ipcp;
+	};
+	const uint32_t v = a.value;
+	const std::vector<uint8_t> req = {0xff, 0x03, 0x80, 0x21, 0x01, 0x55, 0x00, 0x0a, 0x03, 0x06,
+	                                  static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+	                                  static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+	p.server->receive(req);
+	EXPECT_FALSE(p.server->ipcp_layer().fsm().is_opened());
+	p.ts.advance(60s);
+	EXPECT_EQ(p.server->ipcp_layer().fsm().state(), fsm_state::stopped);
+	EXPECT_TRUE(p.server->ipv6cp_layer().fsm().is_opened());
+	EXPECT_FALSE(p.server_down);
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_EQ(p.server->peer_ipv4(), a);
+	EXPECT_EQ(p.pool.available(), 1u) << "still held";
+	p.server->close();
+	p.ts.advance(10s);
+	EXPECT_EQ(p.pool.available(), 2u);
+}
+
+TEST(ppp_link, ipcp_protocol_rejected_with_ipv6cp_open_keeps_the_link) {
+	auto cc = pair_fixture::client_cfg("alice", "pw-a");
+	cc.enable_ipcp = false;
+	pair_fixture p(pair_fixture::server_cfg(auth_protocol::chap_md5), cc);
+	p.start();
+	p.ts.advance(5s);
+	EXPECT_GE(p.count(false, proto::lcp, 8), 1u) << "IPCP Protocol-Rejected";
+	EXPECT_TRUE(p.server->ipv6cp_layer().fsm().is_opened());
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_FALSE(p.server_down);
+	EXPECT_EQ(p.server->snapshot().peer_ipv4, ipv4_addr{});
+	EXPECT_TRUE(p.server->snapshot().ipv6cp_opened);
+	EXPECT_EQ(p.pool.available(), 2u);
+}
+
+// Neither NCP opens (IPCP rejected, IPv6CP unanswered): the link ends (ncp_failed) and
+// never reports network_up.
+TEST(ppp_link, ipcp_rejected_and_ipv6cp_max_configure_fail_the_link) {
+	auto cc = pair_fixture::client_cfg("alice", "pw-a");
+	cc.enable_ipcp = false;
+	pair_fixture p(pair_fixture::server_cfg(auth_protocol::chap_md5), cc);
+	p.filter = [](bool from_server, std::span<const uint8_t> f) {
+		auto v = codec::parse_frame(f);
+		return from_server || !v || v->protocol != proto::ipv6cp;
+	};
+	p.start();
+	p.ts.advance(5s);
+	EXPECT_EQ(p.server->ipcp_layer().fsm().state(), fsm_state::stopped);
+	EXPECT_FALSE(p.server_down);
+	p.ts.advance(60s);
+	EXPECT_EQ(p.server_up, 0);
+	EXPECT_EQ(p.server_down, down_reason::ncp_failed);
+}
+
 TEST(ppp_link, negotiation_timeout_when_peer_is_silent) {
 	pair_fixture p;
 	p.cut = true;
@@ -280,6 +400,64 @@ TEST(ppp_link, proxy_lcp_unusable_falls_back_to_negotiation) {
 	p.ts.advance(1s);
 	EXPECT_FALSE(p.server->proxy_used());
 	EXPECT_EQ(p.server_up, 1);
+}
+
+// Proxy CHAP taken by the LNS, seen from both ends: the LNS checks the LAC's Challenge and
+// Response instead of sending a Challenge; the client (the generator's PPP, started from the
+// same AVPs, options without the LCP header as RFC 2661 §4.4.5 sends them) goes straight to
+// IPCP. Nothing but the NCPs crosses the wire.
+TEST(ppp_link, proxy_chap_from_both_ends_sends_no_lcp_and_no_challenge) {
+	auto sc = pair_fixture::server_cfg(auth_protocol::chap_md5);
+	sc.accept_proxy_lcp = true;
+	sc.accept_proxy_auth = true;
+	pair_fixture p(sc);
+	call_params cp;
+	cp.last_sent_lcp_confreq = {3, 5, 0xc2, 0x23, 5, 5, 6, 0x11, 0x11, 0x11, 0x11}; // LAC: CHAP-MD5, magic
+	cp.last_received_lcp_confreq = {5, 6, 0x22, 0x22, 0x22, 0x22};                 // user: magic
+	cp.initial_received_lcp_confreq = cp.last_received_lcp_confreq;
+	cp.has_proxy_auth = true;
+	cp.proxy_authen_type = 2;
+	cp.proxy_authen_name = "alice";
+	cp.proxy_authen_id = 7;
+	cp.proxy_authen_challenge = {1, 2, 3, 4, 5, 6, 7, 8};
+	const std::vector<uint8_t> secret{'p', 'w', '-', 'a'};
+	auto resp = codec::chap::md5_response(7, secret, cp.proxy_authen_challenge);
+	ASSERT_TRUE(resp.has_value());
+	cp.proxy_authen_response.assign(resp->begin(), resp->end());
+	p.client->start(&cp);
+	p.server->start(&cp);
+	p.ts.advance(1s);
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_EQ(p.client_up, 1);
+	EXPECT_TRUE(p.server->proxy_used() && p.server->proxy_auth_used());
+	EXPECT_TRUE(p.client->proxy_used() && p.client->proxy_auth_used());
+	EXPECT_EQ(p.server->lcp_layer().our_magic(), 0x11111111u);
+	EXPECT_EQ(p.client->lcp_layer().our_magic(), 0x22222222u);
+	EXPECT_EQ(p.client->lcp_layer().we_must_auth(), auth_protocol::chap_md5);
+	EXPECT_EQ(p.count(true, proto::lcp, 1) + p.count(false, proto::lcp, 1), 0u);
+	EXPECT_EQ(p.count(true, proto::chap, 1), 0u) << "no Challenge";
+	EXPECT_EQ(p.server->auth_frames_sent() + p.client->auth_frames_sent(), 0u);
+	EXPECT_EQ(p.client->local_ipv4(), p.server->peer_ipv4());
+}
+
+// The client started from proxy AVPs follows an LNS that renegotiates LCP (it sends a
+// Configure-Request): LCP goes down and up once and CHAP runs for real.
+TEST(ppp_link, proxied_client_follows_an_lns_that_renegotiates) {
+	pair_fixture p; // the LNS does not take proxies
+	call_params cp;
+	cp.last_sent_lcp_confreq = {3, 5, 0xc2, 0x23, 5, 5, 6, 0x11, 0x11, 0x11, 0x11};
+	cp.last_received_lcp_confreq = {5, 6, 0x22, 0x22, 0x22, 0x22};
+	cp.has_proxy_auth = true;
+	cp.proxy_authen_type = 2;
+	p.client->start(&cp);
+	p.server->start(&cp);
+	p.ts.advance(5s);
+	EXPECT_EQ(p.server_up, 1);
+	EXPECT_EQ(p.client_up, 1);
+	EXPECT_FALSE(p.server->proxy_used());
+	EXPECT_TRUE(p.client->proxy_used());
+	EXPECT_EQ(p.client->lcp_renegotiations(), 1u);
+	EXPECT_EQ(p.count(false, proto::chap, 2), 1u) << "one Response";
 }
 
 } // namespace

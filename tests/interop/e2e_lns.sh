@@ -63,22 +63,8 @@ lcp_echo_interval_s = 2
 lcp_echo_failures = 5
 enable_ipv6cp = false
 check_source = true
-
-[[lac]]
-address = "$PEERS_LAC_IP"
-host_name = "scapy-lac"
-secret = "$PEERS_TUNNEL_SECRET"
-
-[[lac]]
-address = "198.18.0.0/24"
-host_name = "lac-xl"
-secret = "$PEERS_TUNNEL_SECRET"
-
-[[pool]]
-name = "e2e"
-first = "100.64.0.10"
-last = "100.64.0.20"
 EOF2
+	lns_lacs_toml e2e
 } >"$LNS_TOML"
 printf '%s %s\n' "$PEERS_USER" "$PEERS_PASSWORD" >"$PEERS_TMP/users"
 

@@ -29,70 +29,17 @@ export PEERS_PREFIX=l2tpx-rst
 . "$here/../peers/peers_lib.sh"
 # shellcheck source=../peers/lns_lib.sh source-path=SCRIPTDIR
 . "$here/../peers/lns_lib.sh"
+# shellcheck source=restart_lib.sh source-path=SCRIPTDIR
+. "$here/restart_lib.sh"
 lns_skip_unless restart_lns 128 mkfifo
 
-LAC_PID=
-
-lac_log() { echo "$PEERS_TMP/lac.log"; }
-
-lac_event() { # event [python condition on the JSON line `e`]: the LAC logged it
-	/usr/bin/python3 - "$(lac_log)" "$1" "${2:-True}" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event") == sys.argv[2] and eval(sys.argv[3], {"e": e}):
-        sys.exit(0)
-sys.exit(1)
-PY
-}
-lac_failed() { lac_event failed && peers_die "the scapy LAC failed: $(grep '"failed"' "$(lac_log)")"; return 1; }
 
 peers_init
 lns_init rst
 trap lns_exit EXIT
 lns_setup_core
 
-{
-	lns_dataplane_toml
-	cat <<EOF2
-
-[controlplane]
-log_level = "debug"
-mgmt_socket = "$PEERS_TMP/cp.sock"
-idle_max_sleep_us = 2000
-shutdown_timeout_ms = 3000
-hello_interval_s = 30
-restart_policy = "flush"
-
-[lns]
-host_name = "l2tpx-rst"
-authentication = "chap"
-users_file = "$PEERS_TMP/users"
-gateway_address = "100.64.0.1"
-lcp_echo_interval_s = 2
-lcp_echo_failures = 5
-enable_ipv6cp = false
-
-[[lac]]
-address = "$PEERS_LAC_IP"
-host_name = "scapy-lac"
-secret = "$PEERS_TUNNEL_SECRET"
-
-[[lac]]
-address = "198.18.0.0/24"
-host_name = "lac-xl"
-secret = "$PEERS_TUNNEL_SECRET"
-
-[[pool]]
-name = "rst"
-first = "100.64.0.10"
-last = "100.64.0.20"
-EOF2
-} >"$LNS_TOML"
-printf '%s %s\n' "$PEERS_USER" "$PEERS_PASSWORD" >"$PEERS_TMP/users"
+restart_toml flush l2tpx-rst rst
 
 lns_check
 lns_start_dataplane
@@ -100,34 +47,25 @@ lns_start_controlplane
 peers_log "l2tpx-controlplane running (pid $CP_PID)"
 
 # 1. A session, held up by the scapy LAC.
-mkfifo "$PEERS_TMP/lac.fifo" || peers_die "mkfifo"
-ip netns exec "$PEERS_NS_LAC" /usr/bin/python3 "$here/scapy_lac.py" --lns "$PEERS_LNS_IP" \
-	--local "$PEERS_LAC_IP" --host-name scapy-lac --secret "$PEERS_TUNNEL_SECRET" \
-	--user "$PEERS_USER" --password "$PEERS_PASSWORD" --auth chap --ping "$LNS_CORE_HOST_IP" --count 2 \
-	--eager-lcp --hold "$PEERS_TMP/lac.fifo" >"$(lac_log)" 2>&1 </dev/null &
-LAC_PID=$!
-PEERS_PIDS+=("$LAC_PID")
-holding() { lac_failed; peers_alive "$LAC_PID" || peers_die "the scapy LAC exited: $(tail -3 "$(lac_log)")"; lac_event holding; }
+restart_start_lac scapy_lac.py --count 2 --eager-lcp
+holding() { lac_failed; lac_alive; lac_event holding >/dev/null; }
 peers_wait_for 30 "the scapy LAC to bring its session up and hold it" holding
 [ "$(lns_dp_sessions)" = 1 ] || peers_die "the dataplane holds $(lns_dp_sessions) session(s), not 1"
 lns_mgmt "show sessions" | grep -q '"100.64.0.' || peers_die "show sessions: $(lns_mgmt "show sessions")"
-lac_cmd() { echo "$*" >"$PEERS_TMP/lac.fifo"; }
 
 # 2. kill -9: the dataplane keeps forwarding.
-kill -KILL "$CP_PID"
-wait "$CP_PID" 2>/dev/null
-peers_log "l2tpx-controlplane killed (-9)"
+restart_kill_cp
 lac_cmd ping 3
-pinged() { lac_failed; lac_event hold_ping 'e["replies"] == 3'; }
+pinged() { lac_failed; lac_event hold_ping 'e["replies"] == 3' >/dev/null; }
 peers_wait_for 20 "3 echo replies through the dataplane without a control plane" pinged
 [ "$(lns_dp_sessions)" = 1 ] || peers_die "the dataplane lost the session while the control plane was down"
 
 # 3. Restart with restart_policy = "flush".
 lns_start_controlplane
 peers_log "l2tpx-controlplane restarted (pid $CP_PID)"
-stopped() { lac_failed; lac_event stopccn; }
+stopped() { lac_failed; lac_event stopccn >/dev/null; }
 peers_wait_for 15 "the LAC to receive a StopCCN for its tunnel" stopped
-lac_event stopccn 'e["result"] == 2 and e["error"] == 1' ||
+lac_event stopccn 'e["result"] == 2 and e["error"] == 1' >/dev/null ||
 	peers_die "StopCCN result: $(grep '"stopccn"' "$(lac_log)")"
 no_dp_sessions() { [ "$(lns_dp_sessions)" = 0 ]; }
 peers_wait_for 10 "the dataplane to have no session left" no_dp_sessions
@@ -144,13 +82,7 @@ lns_mgmt "show stats" >"$PEERS_TMP/stats.json"
 # 4. The same with xl2tpd (+ the PPP stand-in) as the LAC: a real peer must take the
 #    restarted control plane's StopCCN (it acknowledges the Ns=0 probe as a duplicate,
 #    then accepts the StopCCN in sequence).
-peers_start_xl2tpd xl:secret:0
-peers_dial xl
-peers_wait_for 30 "IPCP up in the stand-in behind xl2tpd" peers_ipcp_up xl
-[ "$(lns_dp_sessions)" = 1 ] || peers_die "the dataplane holds $(lns_dp_sessions) session(s) for xl2tpd's call, not 1"
-kill -KILL "$CP_PID"
-wait "$CP_PID" 2>/dev/null
-peers_log "l2tpx-controlplane killed (-9) with xl2tpd's call up"
+restart_xl2tpd_call
 lns_start_controlplane
 xl_closed() { grep -q "tunnel state lost" "$PEERS_TMP/xl2tpd.log"; }
 peers_wait_for 15 "xl2tpd to log the StopCCN" xl_closed

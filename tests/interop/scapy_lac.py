@@ -8,7 +8,10 @@ Runs in the LAC's network namespace and talks to l2tpx's LNS over a UDP socket:
   then PPP in data messages: LCP (magic, Echo-Reply to keepalives, Protocol-Reject for
   protocols it does not run), PAP or CHAP-MD5, IPCP (address from the LNS's Nak), and ICMP
   echo built with scapy to an address behind the dataplane's core port, whose replies
-  must come back through the tunnel. Optionally checks the management socket (show
+  must come back through the tunnel. With --ipv6: IPv6CP (interface identifiers), a Router
+  Solicitation whose Router Advertisement gives the /64 (SLAAC address = prefix + our
+  interface identifier), a Neighbor Solicitation for the LNS's link-local address answered
+  by a Neighbor Advertisement, and ICMPv6 echoes to an address behind the core port. Optionally checks the management socket (show
   sessions / show tunnel / clear session), then tears down with StopCCN.
 
 Prints one JSON line per milestone; exits 0 on success, 1 with a reason on failure.
@@ -25,6 +28,8 @@ import sys
 import time
 
 from scapy.layers.inet import ICMP, IP
+from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,
+                                ICMPv6ND_RS, ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS, IPv6)
 
 # Message types (RFC 2661 §3.2)
 SCCRQ, SCCRP, SCCCN, STOPCCN, HELLO = 1, 2, 3, 4, 6
@@ -37,6 +42,7 @@ A_TUNNEL, A_RWS, A_CHALLENGE, A_CHAL_RESP, A_SESSION, A_SERIAL = 9, 10, 11, 13, 
 A_BEARER_TYPE, A_FRAMING_TYPE, A_TX_SPEED = 18, 19, 24
 # PPP
 P_LCP, P_PAP, P_CHAP, P_IPCP, P_IP = 0xC021, 0xC023, 0xC223, 0x8021, 0x0021
+P_IPV6CP, P_IPV6 = 0x8057, 0x0057
 
 T_BIT, L_BIT, S_BIT, O_BIT = 0x8000, 0x4000, 0x0800, 0x0200
 
@@ -381,7 +387,7 @@ class Lac:
         for proto, p in self.ppp_in:
             if proto == P_LCP:
                 self.handle_lcp(p)
-            elif proto in (P_PAP, P_CHAP, P_IPCP, P_IP):
+            elif proto in (P_PAP, P_CHAP, P_IPCP, P_IP) or (self.args.ipv6 and proto in (P_IPV6CP, P_IPV6)):
                 keep.append((proto, p))
             else:  # IPv6CP, CCP, ...: not run here
                 self.send_ppp(P_LCP, self.cp(8, random.randint(1, 255), u16(proto) + p[:64]))
@@ -505,6 +511,115 @@ class Lac:
             log("ping", seq=seq, reply=got, attempts=attempt + 1)
         return replies
 
+    # --- IPv6 (tests/interop/ipv6_lns.sh) -------------------------------------------------
+    def run_ipv6cp(self, timeout=15):
+        """IPv6CP (RFC 5072): our Interface-Identifier (taken from the LNS's Nak if it
+        suggests another), the LNS's acknowledged as it asks."""
+        self.iid = random.getrandbits(64) | 1
+        self.lns_iid = None
+        ours_acked = theirs_acked = False
+        end = time.monotonic() + timeout
+        last = 0
+        ident = 0x40
+        while not (ours_acked and theirs_acked):
+            if time.monotonic() > end:
+                fail("IPv6CP did not open (ours acked %s, theirs acked %s)" % (ours_acked, theirs_acked))
+            if not ours_acked and time.monotonic() - last > 1:
+                ident += 1
+                self.send_ppp(P_IPV6CP, self.cp(1, ident, bytes([1, 10]) + struct.pack("!Q", self.iid)))
+                last = time.monotonic()
+            self.receive(0.05)
+            p = self.take(P_IPV6CP)
+            while p is not None:
+                code, pid = p[0], p[1]
+                data = p[4:struct.unpack("!H", p[2:4])[0]]
+                if code == 1:
+                    for t, v in self.options(data):
+                        if t == 1:
+                            self.lns_iid, = struct.unpack("!Q", v)
+                    self.send_ppp(P_IPV6CP, self.cp(2, pid, data))
+                    theirs_acked = True
+                elif code == 2 and pid == ident:
+                    ours_acked = True
+                elif code == 3 and pid == ident:
+                    for t, v in self.options(data):
+                        if t == 1:
+                            self.iid, = struct.unpack("!Q", v)
+                    last = 0
+                elif code == 4:
+                    fail("the LNS rejected our IPv6CP options")
+                p = self.take(P_IPV6CP)
+        if not self.lns_iid:
+            fail("the LNS sent no Interface-Identifier")
+        self.ll = "fe80::%x:%x:%x:%x" % tuple((self.iid >> s) & 0xFFFF for s in (48, 32, 16, 0))
+        self.lns_ll = "fe80::%x:%x:%x:%x" % tuple((self.lns_iid >> s) & 0xFFFF for s in (48, 32, 16, 0))
+        log("ipv6cp_up", link_local=self.ll, lns_link_local=self.lns_ll)
+
+    def take_ipv6(self, match, timeout):
+        """The first IPv6 packet (scapy) for which match() holds, within timeout s."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.receive(0.05)
+            p = self.take(P_IPV6)
+            while p is not None:
+                pkt = IPv6(p)
+                if match(pkt):
+                    return pkt
+                p = self.take(P_IPV6)
+        return None
+
+    def run_slaac(self, timeout=10):
+        """Router Solicitation → Router Advertisement from the LNS's link-local address with
+        the prefix (A flag) and the MTU; the address is prefix + our interface identifier.
+        Then NS for the LNS's link-local address → NA."""
+        rs = IPv6(src=self.ll, dst="ff02::2", hlim=255) / ICMPv6ND_RS()
+        self.send_ppp(P_IPV6, bytes(rs))
+        ra = self.take_ipv6(lambda x: x.haslayer(ICMPv6ND_RA), timeout)
+        if ra is None:
+            fail("no Router Advertisement within %ss of our Router Solicitation" % timeout)
+        if ra.src != self.lns_ll or ra.dst != "ff02::1" or ra.hlim != 255:
+            fail("RA from %s to %s hop limit %d" % (ra.src, ra.dst, ra.hlim))
+        if ra[ICMPv6ND_RA].M or ra[ICMPv6ND_RA].O or ra[ICMPv6ND_RA].routerlifetime == 0:
+            fail("RA flags M=%d O=%d lifetime %d" % (ra[ICMPv6ND_RA].M, ra[ICMPv6ND_RA].O,
+                                                       ra[ICMPv6ND_RA].routerlifetime))
+        if not ra.haslayer(ICMPv6NDOptPrefixInfo) or not ra.haslayer(ICMPv6NDOptMTU):
+            fail("RA without Prefix Information or MTU: %r" % ra)
+        pi = ra[ICMPv6NDOptPrefixInfo]
+        if pi.prefixlen != 64 or not pi.A:
+            fail("prefix %s/%d A=%d" % (pi.prefix, pi.prefixlen, pi.A))
+        net = socket.inet_pton(socket.AF_INET6, pi.prefix)[:8]
+        self.address6 = socket.inet_ntop(socket.AF_INET6, net + struct.pack("!Q", self.iid))
+        self.prefix6 = "%s/%d" % (pi.prefix, pi.prefixlen)
+        dns = list(ra[ICMPv6NDOptRDNSS].dns) if ra.haslayer(ICMPv6NDOptRDNSS) else []
+        log("slaac", prefix=self.prefix6, address=self.address6, mtu=ra[ICMPv6NDOptMTU].mtu,
+            router_lifetime=ra[ICMPv6ND_RA].routerlifetime, dns=dns)
+        if self.args.expect_prefix6 and not self.address6.startswith(self.args.expect_prefix6):
+            fail("prefix %s is not from the pool %s" % (self.prefix6, self.args.expect_prefix6))
+        ns = IPv6(src=self.ll, dst=self.lns_ll, hlim=255) / ICMPv6ND_NS(tgt=self.lns_ll)
+        self.send_ppp(P_IPV6, bytes(ns))
+        na = self.take_ipv6(lambda x: x.haslayer(ICMPv6ND_NA), timeout)
+        if na is None or na[ICMPv6ND_NA].tgt != self.lns_ll or not na[ICMPv6ND_NA].S or not na[ICMPv6ND_NA].R:
+            fail("no solicited Neighbor Advertisement for %s: %r" % (self.lns_ll, na))
+        log("nd_ok", target=self.lns_ll)
+
+    def ping6(self, target, count, timeout=2, tries=3):
+        replies = 0
+        ident = random.randint(1, 0xFFFF)
+        for seq in range(count):
+            got = False
+            for attempt in range(tries):
+                pkt = IPv6(src=self.address6, dst=target, hlim=64) / ICMPv6EchoRequest(id=ident, seq=seq,
+                                                                                       data=b"l2tpx-v6" * 4)
+                self.send_ppp(P_IPV6, bytes(pkt))
+                got = self.take_ipv6(lambda x: (x.haslayer(ICMPv6EchoReply) and x[ICMPv6EchoReply].id == ident and
+                                                x[ICMPv6EchoReply].seq == seq and x.src == target and
+                                                x.dst == self.address6), timeout) is not None
+                if got:
+                    break
+            replies += got
+            log("ping6", seq=seq, reply=got, attempts=attempt + 1)
+        return replies
+
     # --- hold mode (tests/interop/restart_lns.sh) ----------------------------------------
     def hold(self, fifo_path, target):
         """Keeps the tunnel and session alive (acks, HELLOs, LCP Echo-Replies) and serves
@@ -518,7 +633,7 @@ class Lac:
         while True:
             self.receive(0.1)
             self.handle_ppp_background()
-            self.ppp_in = [(pr, p) for pr, p in self.ppp_in if pr != P_IP]  # stray replies
+            self.ppp_in = [(pr, p) for pr, p in self.ppp_in if pr not in (P_IP, P_IPV6)]  # stray replies, RAs
             while self.ctl_in:
                 mt, avps = self.ctl_in.pop(0)
                 rc = avps.get(A_RESULT, b"")
@@ -600,6 +715,9 @@ def main():
     ap.add_argument("--eager-lcp", action="store_true",
                     help="send LCP Configure-Request with the ICCN; fail unless the first one is answered")
     ap.add_argument("--expect-pool", help="prefix the address must start with, e.g. 100.64.0.")
+    ap.add_argument("--ipv6", metavar="TARGET6",
+                    help="also run IPv6CP, SLAAC from the LNS's RA and ICMPv6 echoes to TARGET6")
+    ap.add_argument("--expect-prefix6", help="the SLAAC address must start with this, e.g. 2001:db8:100:")
     ap.add_argument("--hold", metavar="FIFO",
                     help="after the pings, keep the call up and take commands from FIFO (see Lac.hold)")
     a = ap.parse_args()
@@ -615,6 +733,15 @@ def main():
     replies = lac.ping(a.ping, a.count)
     if replies != a.count:
         fail("%d of %d echo requests answered through the tunnel" % (replies, a.count))
+    if a.ipv6:
+        lac.run_ipv6cp()
+        lac.run_slaac()
+        replies6 = lac.ping6(a.ipv6, a.count)
+        if replies6 != a.count:
+            fail("%d of %d ICMPv6 echo requests answered through the tunnel" % (replies6, a.count))
+        if a.mgmt:
+            s = mgmt(a.mgmt, "show session", {"id": lac.peer_sid, "tunnel": lac.peer_tid})
+            log("show_session", session=s)
     if a.hold:
         lac.hold(a.hold, a.ping)
     if a.mgmt:

@@ -11,7 +11,7 @@
 #
 #   lns_skip_unless NAME PAGES [COMMAND...]   exit 77 without root, binaries, peers, hugepages
 #   peers_init; lns_init TAG; trap lns_exit EXIT; lns_setup_core
-#   { lns_dataplane_toml [KEY=VALUE]...; cat <<EOF ... EOF; } >"$LNS_TOML"
+#   { lns_dataplane_toml [KEY=VALUE]...; cat <<EOF ... EOF; [lns_lacs_toml POOL]; } >"$LNS_TOML"
 #   lns_check; lns_start_dataplane [CONFIG]; lns_start_controlplane [SOCKET]
 #   lns_mgmt CMD [JSON]     the management socket ($MGMT_SOCK: another one)
 #   lns_telemetry CMD...    the dataplane's DPDK telemetry answers, one JSON line each
@@ -163,6 +163,29 @@ devargs = "net_af_packet1,iface=$LNS_IF_CORE_DP"
 role = "core"
 addresses = ["$LNS_CORE_DP_IP/24"]
 gateway = "$LNS_CORE_HOST_IP"     # default route; the /24 above is also a connected route
+EOF
+}
+
+# lns_lacs_toml POOL: the LNS's [[lac]] tables for the test layout (the scapy LAC at
+# $PEERS_LAC_IP as "scapy-lac", xl2tpd in 198.18.0.0/24 as "lac-xl", both with
+# $PEERS_TUNNEL_SECRET) and the address pool POOL, 100.64.0.10 to 100.64.0.20.
+lns_lacs_toml() {
+	cat <<EOF
+
+[[lac]]
+address = "$PEERS_LAC_IP"
+host_name = "scapy-lac"
+secret = "$PEERS_TUNNEL_SECRET"
+
+[[lac]]
+address = "198.18.0.0/24"
+host_name = "lac-xl"
+secret = "$PEERS_TUNNEL_SECRET"
+
+[[pool]]
+name = "$1"
+first = "100.64.0.10"
+last = "100.64.0.20"
 EOF
 }
 
