@@ -1,6 +1,9 @@
 #include "tools/gen/dpdk/frames.hpp"
 
+#include <algorithm>
+
 #include "shared/l2tp/l2tpv2.hpp"
+#include "shared/l2tp/l2tpv3.hpp"
 
 namespace l2tpx::gen::dpdk {
 
@@ -246,6 +249,7 @@ tx_template build_upstream_template(const upstream_params &p) noexcept {
 	uint8_t *b = t.bytes.data();
 	put_ether(b, p.lns_mac, p.lac_mac, ethertype_ipv4);
 	t.outer_ip = eth_len;
+	t.outer_udp = eth_len + ipv4_len;
 	write_ipv4(b + eth_len, 0, 0, 17, p.lac_ip, p.lns_ip);
 	uint8_t *u = b + eth_len + ipv4_len;
 	store_be16(u, p.lac_port);
@@ -280,6 +284,263 @@ tx_template build_downstream_template(const downstream_params &p) noexcept {
 	inner_headers(t, p.core_ip, p.subscriber_ip, p.traffic_port);
 	t.inner_ip_sum = header_words(b + t.inner_ip);
 	return t;
+}
+
+uint32_t sum_words(const uint8_t *p, size_t n) noexcept {
+	uint64_t s = 0;
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		s += load_be16(p + i);
+	if (i < n)
+		s += uint32_t(p[i]) << 8;
+	while (s >> 16)
+		s = (s & 0xFFFF) + (s >> 16);
+	return uint32_t(s);
+}
+
+namespace {
+
+// An Ethernet header with an optional 802.1Q tag: its length.
+size_t put_ether_vlan(uint8_t *p, const mac &dst, const mac &src, uint16_t vlan, uint16_t type) noexcept {
+	if (!vlan) {
+		put_ether(p, dst, src, type);
+		return eth_len;
+	}
+	put_ether(p, dst, src, ethertype_vlan);
+	store_be16(p + 14, vlan);
+	store_be16(p + 16, type);
+	return eth_len + 4;
+}
+
+void write_ipv6(uint8_t *ip, uint16_t payload_len, uint8_t next, uint8_t hop_limit, const uint8_t *src,
+                const uint8_t *dst) noexcept {
+	store_be32(ip, 0x60000000u);
+	store_be16(ip + 4, payload_len);
+	ip[6] = next;
+	ip[7] = hop_limit;
+	std::memcpy(ip + 8, src, 16);
+	std::memcpy(ip + 24, dst, 16);
+}
+
+// The IPv6 pseudo header's addresses and next header, summed.
+uint32_t pseudo6(const uint8_t *src, const uint8_t *dst, uint8_t next) noexcept {
+	return sum_words(src, 16) + sum_words(dst, 16) + next;
+}
+
+} // namespace
+
+// The largest pseudowire template: Ethernet, IPv6, UDP, L2TPv3 header, 8-byte cookie,
+// sublayer, tagged inner Ethernet, inner IPv4 and UDP.
+static_assert(eth_len + ipv6_len + udp_len + 8 + 8 + 4 + eth_len + 4 + ipv4_len + udp_len <=
+              std::tuple_size_v<decltype(tx_template::bytes)>);
+
+tx_template build_pw_upstream_template(const pw_upstream_params &p) noexcept {
+	tx_template t;
+	uint8_t *b = t.bytes.data();
+	const bool v6 = p.local.is_v6();
+	put_ether(b, p.lns_mac, p.local_mac, v6 ? ethertype_ipv6 : ethertype_ipv4);
+	t.outer_ip = eth_len;
+	t.outer_v6 = v6;
+	const uint8_t proto = p.udp ? 17 : ipproto_l2tp;
+	size_t off = eth_len;
+	if (v6) {
+		write_ipv6(b + off, 0, proto, 64, p.local.bytes.data(), p.remote.bytes.data());
+		off += ipv6_len;
+	} else {
+		write_ipv4(b + off, 0, 0, proto, load_be32(p.local.bytes.data()), load_be32(p.remote.bytes.data()));
+		off += ipv4_len;
+	}
+	if (p.udp) {
+		t.outer_udp = static_cast<uint16_t>(off);
+		store_be16(b + off, p.sport);
+		store_be16(b + off + 2, p.dport);
+		off += udp_len;
+		store_be16(b + off, l2tp::version_v3); // T=0: data
+		store_be16(b + off + 2, 0);            // reserved
+		off += 4;
+		if (v6)
+			t.outer_udp_sum = pseudo6(p.local.bytes.data(), p.remote.bytes.data(), 17) + p.sport + p.dport;
+	}
+	store_be32(b + off, p.peer_session_id);
+	off += 4;
+	const size_t cookie = std::min<size_t>(p.peer_cookie.size(), 8);
+	if (cookie)
+		std::memcpy(b + off, p.peer_cookie.data(), cookie);
+	off += cookie;
+	if (p.l2spec) {
+		store_be32(b + off, 0);
+		if (p.seq) {
+			t.ns_offset = static_cast<uint16_t>(off);
+			t.ns_l2ss = true;
+		}
+		off += 4;
+	}
+	off += put_ether_vlan(b + off, p.inner_dst, p.inner_src, p.vlan, ethertype_ipv4);
+	t.inner_ip = static_cast<uint16_t>(off);
+	inner_headers(t, p.src_ip, p.dst_ip, p.traffic_port);
+	if (!v6)
+		t.outer_ip_sum = header_words(b + t.outer_ip);
+	t.inner_ip_sum = header_words(b + t.inner_ip);
+	return t;
+}
+
+tx_template build_pw_downstream_template(const pw_downstream_params &p) noexcept {
+	tx_template t;
+	uint8_t *b = t.bytes.data();
+	t.inner_ip = static_cast<uint16_t>(put_ether_vlan(b, p.dst, p.src, p.vlan, ethertype_ipv4));
+	inner_headers(t, p.src_ip, p.dst_ip, p.traffic_port);
+	t.inner_ip_sum = header_words(b + t.inner_ip);
+	return t;
+}
+
+const pw_rx_session *pw_rx_table::find(uint32_t id) const noexcept {
+	size_t lo = 0, hi = sessions.size();
+	while (lo < hi) {
+		const size_t mid = (lo + hi) / 2;
+		if (sessions[mid].session_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sessions.size() && sessions[lo].session_id == id ? &sessions[lo] : nullptr;
+}
+
+namespace {
+
+// The IPv6 header at f[off] (no extension headers followed): the payload, next header.
+std::span<const uint8_t> ipv6_l4(std::span<const uint8_t> f, size_t off, uint8_t &next) noexcept {
+	if (f.size() < off + ipv6_len)
+		return {};
+	const uint8_t *ip = f.data() + off;
+	const size_t plen = load_be16(ip + 4);
+	if ((ip[0] >> 4) != 6 || f.size() < off + ipv6_len + plen)
+		return {};
+	next = ip[6];
+	return f.subspan(off + ipv6_len, plen);
+}
+
+} // namespace
+
+std::optional<nd_packet> parse_nd(std::span<const uint8_t> f) noexcept {
+	uint16_t type = 0;
+	size_t off = 0;
+	if (!ether(f, type, off) || type != ethertype_ipv6)
+		return std::nullopt;
+	uint8_t next = 0;
+	const std::span<const uint8_t> icmp = ipv6_l4(f, off, next);
+	const uint8_t *ip = f.data() + off;
+	if (next != 58 || icmp.size() < 24 || ip[7] != 255 || icmp[1] != 0 ||
+	    (icmp[0] != nd_solicit && icmp[0] != nd_advert))
+		return std::nullopt;
+	const uint64_t sum = uint64_t(pseudo6(ip + 8, ip + 24, 58)) + icmp.size() + sum_words(icmp.data(), icmp.size());
+	if (fold_sum(sum) != 0xFFFF)
+		return std::nullopt;
+	nd_packet n;
+	n.type = icmp[0];
+	n.eth_src = get_mac(f.data() + 6);
+	std::memcpy(n.src.data(), ip + 8, 16);
+	std::memcpy(n.dst.data(), ip + 24, 16);
+	std::memcpy(n.target.data(), icmp.data() + 8, 16);
+	const uint8_t want = n.type == nd_solicit ? 1 : 2;
+	for (size_t o = 24; o + 8 <= icmp.size();) {
+		const size_t len = size_t(icmp[o + 1]) * 8;
+		if (len == 0 || o + len > icmp.size())
+			return std::nullopt; // RFC 4861: options of length 0 invalidate the packet
+		if (icmp[o] == want)
+			n.link_addr = get_mac(icmp.data() + o + 2);
+		o += len;
+	}
+	return n;
+}
+
+namespace {
+
+size_t build_nd(std::span<uint8_t> out, const mac &dst_mac, const mac &src_mac, const uint8_t *src_ip,
+                const uint8_t *dst_ip, uint8_t type, uint32_t flags, const ipv6_addr &target, uint8_t opt) noexcept {
+	constexpr size_t icmp_len = 32, total = eth_len + ipv6_len + icmp_len;
+	if (out.size() < total)
+		return 0;
+	uint8_t *p = out.data();
+	put_ether(p, dst_mac, src_mac, ethertype_ipv6);
+	write_ipv6(p + eth_len, icmp_len, 58, 255, src_ip, dst_ip);
+	uint8_t *icmp = p + eth_len + ipv6_len;
+	std::memset(icmp, 0, icmp_len);
+	icmp[0] = type;
+	store_be32(icmp + 4, flags);
+	std::memcpy(icmp + 8, target.data(), 16);
+	icmp[24] = opt;
+	icmp[25] = 1;
+	put_mac(icmp + 26, src_mac);
+	const uint64_t sum = uint64_t(pseudo6(src_ip, dst_ip, 58)) + icmp_len + sum_words(icmp, icmp_len);
+	store_be16(icmp + 2, static_cast<uint16_t>(~fold_sum(sum)));
+	return total;
+}
+
+} // namespace
+
+size_t build_neighbor_solicit(std::span<uint8_t> out, const mac &src_mac, const ipv6_addr &src_ip,
+                              const ipv6_addr &target) noexcept {
+	const ipv6_addr dst{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, target[13], target[14], target[15]};
+	const mac dst_mac{0x33, 0x33, 0xff, target[13], target[14], target[15]};
+	return build_nd(out, dst_mac, src_mac, src_ip.data(), dst.data(), nd_solicit, 0, target, 1);
+}
+
+size_t build_neighbor_advert(std::span<uint8_t> out, const mac &dst_mac, const ipv6_addr &dst_ip, const mac &src_mac,
+                             const ipv6_addr &target) noexcept {
+	// Solicited and Override; the target link-layer address option.
+	return build_nd(out, dst_mac, src_mac, target.data(), dst_ip.data(), nd_advert, 0x60000000u, target, 2);
+}
+
+rx_frame classify_access_pw(std::span<const uint8_t> f, const pw_rx_table &t, uint16_t traffic_port) noexcept {
+	rx_frame r;
+	uint16_t type = 0;
+	size_t off = 0;
+	if (!ether(f, type, off))
+		return r;
+	uint8_t proto = 0;
+	std::span<const uint8_t> l4;
+	if (type == ethertype_arp) {
+		r.kind = rx_kind::arp;
+		return r;
+	} else if (type == ethertype_ipv4) {
+		l4 = ipv4_l4(f, off, proto, r.src_ip, r.dst_ip);
+	} else if (type == ethertype_ipv6) {
+		l4 = ipv6_l4(f, off, proto);
+		if (proto == 58 && l4.size() >= 1 && (l4[0] == nd_solicit || l4[0] == nd_advert)) {
+			r.kind = rx_kind::nd;
+			return r;
+		}
+	} else {
+		return r;
+	}
+	std::span<const uint8_t> v3; // from the Session ID on
+	if (proto == 17 && l4.size() >= udp_len) {
+		r.src_port = load_be16(l4.data());
+		r.dst_port = load_be16(l4.data() + 2);
+		const size_t ulen = load_be16(l4.data() + 4);
+		if (ulen < udp_len + 8 || ulen > l4.size() ||
+		    std::find(t.udp_ports.begin(), t.udp_ports.end(), r.dst_port) == t.udp_ports.end())
+			return r;
+		const uint16_t w = load_be16(l4.data() + udp_len);
+		if ((w & l2tp::flag_type) || (w & l2tp::version_mask) != l2tp::version_v3)
+			return r; // control (no control connection in a static run) or not v3
+		v3 = l4.subspan(udp_len + 4, ulen - udp_len - 4);
+	} else if (proto == ipproto_l2tp && t.ip_encap && l4.size() >= 4) {
+		v3 = l4;
+	} else {
+		return r;
+	}
+	const pw_rx_session *s = t.find(load_be32(v3.data())); // session 0 (control) is never in the table
+	if (!s)
+		return r;
+	const size_t hdr = 4 + size_t(s->cookie_len) + (s->l2spec ? 4 : 0);
+	if (v3.size() < hdr || std::memcmp(v3.data() + 4, s->cookie.data(), s->cookie_len) != 0)
+		return r;
+	const std::span<const uint8_t> inner = v3.subspan(hdr);
+	size_t ioff = 0;
+	if (ether(inner, type, ioff) && type == ethertype_ipv4)
+		measure_inner(inner.subspan(ioff), traffic_port, r);
+	return r;
 }
 
 } // namespace l2tpx::gen::dpdk

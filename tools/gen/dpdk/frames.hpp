@@ -5,6 +5,10 @@
 // Upstream (access port): Ethernet | IPv4 | UDP (LAC port -> LNS port) | L2TPv2 data
 // header (T=0, L=0, S optional) | PPP FF 03 00 21 | inner IPv4 | UDP | signature | zeros.
 // Downstream (core port):  Ethernet | IPv4 (core address -> subscriber) | UDP | signature.
+// Pseudowire runs (static L2TPv3, docs/generator.md "Pseudowires"), access port: Ethernet |
+// IPv4 or IPv6 | UDP (optional) | L2TPv3 session header | cookie | L2-specific sublayer |
+// inner Ethernet (802.1Q tag for eth_vlan) | inner IPv4 | UDP | signature | zeros; the core
+// port sends and receives the inner Ethernet frames as they are.
 // Frame sizes are those of the inner packet as an Ethernet frame with FCS (docs/generator.md):
 // inner IPv4 total length = frame size - 18.
 #pragma once
@@ -15,6 +19,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "shared/base/byteorder.hpp"
 #include "tools/gen/dpdk/gen_config.hpp"
@@ -25,8 +30,11 @@ namespace l2tpx::gen::dpdk {
 inline constexpr uint16_t ethertype_ipv4 = 0x0800;
 inline constexpr uint16_t ethertype_arp = 0x0806;
 inline constexpr uint16_t ethertype_vlan = 0x8100;
+inline constexpr uint16_t ethertype_ipv6 = 0x86DD;
+inline constexpr uint8_t ipproto_l2tp = 115;
 inline constexpr size_t eth_len = 14;
 inline constexpr size_t ipv4_len = 20;
+inline constexpr size_t ipv6_len = 40;
 inline constexpr size_t udp_len = 8;
 inline constexpr size_t ppp_len = 4; // FF 03 + protocol
 inline constexpr mac broadcast_mac{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -59,9 +67,30 @@ struct udp_addrs {
 // Ethernet/IPv4/UDP around payload (UDP checksum 0: none, as L2TP over IPv4 allows).
 size_t build_udp_frame(std::span<uint8_t> out, const udp_addrs &a, uint16_t ip_id, std::span<const uint8_t> payload) noexcept;
 
+using ipv6_addr = std::array<uint8_t, 16>;
+
+// IPv6 neighbour discovery (RFC 4861): a Neighbor Solicitation or Advertisement.
+struct nd_packet {
+	uint8_t type = 0;   // 135 NS, 136 NA
+	mac eth_src{};
+	ipv6_addr src{}, dst{}, target{};
+	std::optional<mac> link_addr; // the source (NS) or target (NA) link-layer address option
+};
+inline constexpr uint8_t nd_solicit = 135, nd_advert = 136;
+// From the Ethernet header on (one 802.1Q tag skipped); nullopt unless a valid NS/NA
+// (hop limit 255, code 0, ICMPv6 checksum right).
+std::optional<nd_packet> parse_nd(std::span<const uint8_t> frame) noexcept;
+// A multicast NS for target from (src_mac, src_ip): 86 bytes; 0 when out is too small.
+size_t build_neighbor_solicit(std::span<uint8_t> out, const mac &src_mac, const ipv6_addr &src_ip,
+                              const ipv6_addr &target) noexcept;
+// A solicited NA for target (our address) to (dst_mac, dst_ip): 86 bytes; 0 when too small.
+size_t build_neighbor_advert(std::span<uint8_t> out, const mac &dst_mac, const ipv6_addr &dst_ip, const mac &src_mac,
+                             const ipv6_addr &target) noexcept;
+
 enum class rx_kind : uint8_t {
 	other,        // not for us: counted
 	arp,
+	nd,           // an IPv6 NS/NA (pseudowire runs)
 	l2tp_control, // a control message, or a PPP frame that is not IPv4 (LCP, IPCP, ...)
 	measured,     // a traffic packet: payload = inner UDP payload
 };
@@ -81,17 +110,40 @@ rx_frame classify_access(std::span<const uint8_t> frame, uint16_t l2tp_port, uin
 // Core port: ARP; IPv4/UDP to traffic_port.
 rx_frame classify_core(std::span<const uint8_t> frame, uint16_t traffic_port) noexcept;
 
+// What the access port of a pseudowire run accepts: L2TPv3 over UDP to one of `udp_ports`
+// or over IP (protocol 115) when `ip_encap`, IPv4 or IPv6, for a session of `sessions`
+// (sorted by session_id, the cookie compared) carrying an inner Ethernet frame with an
+// IPv4/UDP packet to the traffic port. Built once before the workers start.
+struct pw_rx_session {
+	uint32_t session_id = 0;
+	uint8_t cookie_len = 0;
+	std::array<uint8_t, 8> cookie{};
+	bool l2spec = false;
+};
+struct pw_rx_table {
+	std::vector<pw_rx_session> sessions; // sorted by session_id
+	std::vector<uint16_t> udp_ports;
+	bool ip_encap = false;
+	const pw_rx_session *find(uint32_t session_id) const noexcept;
+};
+// ARP, ND, measured; anything else (control messages included) is `other`.
+rx_frame classify_access_pw(std::span<const uint8_t> frame, const pw_rx_table &t, uint16_t traffic_port) noexcept;
+
 // A per-session TX template: the headers up to the inner UDP header, with the fixed parts
 // of the checksums summed once.
 struct tx_template {
-	std::array<uint8_t, 80> bytes{};
+	std::array<uint8_t, 144> bytes{};
 	uint16_t inner_ip = 0;  // offset of the inner IPv4 header
-	uint16_t outer_ip = 0;  // offset of the outer IPv4 header (upstream); 0 = none
+	uint16_t outer_ip = 0;  // offset of the outer IPv4/IPv6 header (upstream); 0 = none
+	uint16_t outer_udp = 0; // offset of the outer UDP header; 0 = none (L2TPv3 over IP)
 	uint16_t ns_offset = 0; // offset of L2TP Ns (data sequencing); 0 = none
-	uint16_t ns = 0;        // next Ns
+	bool outer_v6 = false;  // outer IPv6: payload length, UDP checksum computed per packet
+	bool ns_l2ss = false;   // Ns is the 24-bit sequence of an L2TPv3 default sublayer
+	uint32_t ns = 0;        // next Ns
 	uint32_t inner_udp_sum = 0; // pseudo header without length + ports
 	uint32_t outer_ip_sum = 0;  // the outer IPv4 header's words, length and checksum 0
 	uint32_t inner_ip_sum = 0;  // the inner IPv4 header's words, length and checksum 0
+	uint32_t outer_udp_sum = 0; // outer IPv6: pseudo header addresses + next header + ports
 };
 
 struct upstream_params {
@@ -112,6 +164,35 @@ struct downstream_params {
 };
 tx_template build_downstream_template(const downstream_params &p) noexcept;
 
+// A pseudowire's upstream (access port: L2TPv3 to the LNS) template.
+struct pw_upstream_params {
+	mac lns_mac{}, local_mac{};
+	cfg::ip_address local, remote;      // same family
+	bool udp = true;
+	uint16_t sport = 1701, dport = 1701;
+	uint32_t peer_session_id = 0;
+	std::span<const uint8_t> peer_cookie; // 0, 4 or 8 bytes
+	bool l2spec = true, seq = false;
+	mac inner_dst{}, inner_src{};        // the inner frame (to the core port)
+	uint16_t vlan = 0;                   // 802.1Q tag of the inner frame; 0 = untagged
+	uint32_t src_ip = 0, dst_ip = 0;     // inner IPv4
+	uint16_t traffic_port = 9000;
+};
+tx_template build_pw_upstream_template(const pw_upstream_params &p) noexcept;
+
+// A pseudowire's downstream frame (core port, to the LNS's attachment port):
+// Ethernet [802.1Q vlan] IPv4 UDP.
+struct pw_downstream_params {
+	mac dst{}, src{};
+	uint16_t vlan = 0;
+	uint32_t src_ip = 0, dst_ip = 0;
+	uint16_t traffic_port = 9000;
+};
+tx_template build_pw_downstream_template(const pw_downstream_params &p) noexcept;
+
+// The one's complement sum of n bytes as 16-bit big-endian words (a last odd byte padded).
+uint32_t sum_words(const uint8_t *p, size_t n) noexcept;
+
 // Smallest buffer for a packet of this inner frame size built from t.
 inline size_t packet_length(const tx_template &t, uint16_t frame_size) noexcept {
 	return t.inner_ip + size_t(frame_size) - 18;
@@ -130,12 +211,21 @@ inline size_t fill_packet(tx_template &t, std::span<uint8_t> out, uint16_t frame
 	std::memcpy(p, t.bytes.data(), size_t(t.inner_ip) + ipv4_len + udp_len);
 	if (t.outer_ip) {
 		uint8_t *o = p + t.outer_ip;
-		const uint16_t olen = static_cast<uint16_t>(total - t.outer_ip);
-		store_be16(o + 2, olen);
-		store_be16(o + 10, static_cast<uint16_t>(~fold_sum(uint64_t(t.outer_ip_sum) + olen)));
-		store_be16(o + ipv4_len + 4, static_cast<uint16_t>(total - t.outer_ip - ipv4_len));
-		if (t.ns_offset)
-			store_be16(p + t.ns_offset, t.ns++);
+		if (t.outer_v6) {
+			store_be16(o + 4, static_cast<uint16_t>(total - t.outer_ip - ipv6_len));
+		} else {
+			const uint16_t olen = static_cast<uint16_t>(total - t.outer_ip);
+			store_be16(o + 2, olen);
+			store_be16(o + 10, static_cast<uint16_t>(~fold_sum(uint64_t(t.outer_ip_sum) + olen)));
+		}
+		if (t.outer_udp)
+			store_be16(p + t.outer_udp + 4, static_cast<uint16_t>(total - t.outer_udp));
+		if (t.ns_offset) {
+			if (t.ns_l2ss)
+				store_be32(p + t.ns_offset, 0x40000000u | (t.ns++ & 0xFFFFFFu));
+			else
+				store_be16(p + t.ns_offset, static_cast<uint16_t>(t.ns++));
+		}
 	}
 	uint8_t *ip = p + t.inner_ip;
 	store_be16(ip + 2, static_cast<uint16_t>(inner_len));
@@ -148,6 +238,14 @@ inline size_t fill_packet(tx_template &t, std::span<uint8_t> out, uint16_t frame
 	const std::span<uint8_t> payload(udp + udp_len, ulen - udp_len);
 	const size_t sig = write_signature(payload, stream, seq, tx_ts);
 	std::memset(payload.data() + sig, 0, payload.size() - sig);
+	if (t.outer_v6 && t.outer_udp) {
+		// UDP over IPv6 needs its checksum (RFC 8200 8.1); past the signature all is zero.
+		uint8_t *u = p + t.outer_udp;
+		const uint32_t len = static_cast<uint32_t>(total - t.outer_udp);
+		const uint32_t body = sum_words(u + udp_len, size_t(payload.data() + sig - (u + udp_len)));
+		const uint16_t c = static_cast<uint16_t>(~fold_sum(uint64_t(t.outer_udp_sum) + 2u * len + body));
+		store_be16(u + 6, c == 0 ? 0xFFFF : c);
+	}
 	return total;
 }
 

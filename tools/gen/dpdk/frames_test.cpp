@@ -4,7 +4,9 @@
 
 #include <vector>
 
+#include "shared/config/config_loader.hpp"
 #include "shared/l2tp/l2tpv2.hpp"
+#include "shared/l2tp/l2tpv3.hpp"
 
 namespace l2tpx::gen::dpdk {
 namespace {
@@ -187,6 +189,319 @@ TEST(Frames, FragmentsAndNonUdpAreOther) {
 	std::vector<uint8_t> tcp = buf;
 	tcp[23] = 6;
 	EXPECT_EQ(classify_access(tcp, 1701, 9000).kind, rx_kind::other);
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Pseudowires (static L2TPv3)
+
+cfg::ip_address ip_of(const char *s) {
+	cfg::ip_address a;
+	EXPECT_TRUE(cfg::parse_ip(s, a)) << s;
+	return a;
+}
+
+// The checksum of a UDP datagram over IPv6 verifies: pseudo header + datagram sum to 0xFFFF.
+bool udp6_checksum_ok(const uint8_t *ip6) {
+	const uint16_t ulen = load_be16(ip6 + ipv6_len + 4);
+	uint64_t s = uint64_t(sum_words(ip6 + 8, 32)) + 17 + ulen + sum_words(ip6 + ipv6_len, ulen);
+	return load_be16(ip6 + ipv6_len + 6) != 0 && fold_sum(s) == 0xFFFF;
+}
+
+struct pw_case {
+	const char *name;
+	bool v6, udp;
+	std::vector<uint8_t> cookie;
+	bool l2spec, seq;
+	uint16_t vlan;
+};
+
+const std::vector<pw_case> pw_cases = {
+    {"v4 udp no cookie", false, true, {}, false, false, 0},
+    {"v4 udp cookie4 l2ss seq", false, true, {1, 2, 3, 4}, true, true, 0},
+    {"v4 ip cookie8 vlan", false, false, {1, 2, 3, 4, 5, 6, 7, 8}, false, false, 42},
+    {"v4 ip l2ss seq vlan", false, false, {}, true, true, 4094},
+    {"v6 udp cookie8 l2ss seq vlan", true, true, {9, 8, 7, 6, 5, 4, 3, 2}, true, true, 43},
+    {"v6 udp no cookie", true, true, {}, false, false, 0},
+    {"v6 ip cookie4 l2ss", true, false, {0xa, 0xb, 0xc, 0xd}, true, false, 0},
+};
+
+pw_upstream_params pw_params(const pw_case &c) {
+	pw_upstream_params p;
+	p.lns_mac = lns_mac;
+	p.local_mac = lac_mac;
+	p.local = ip_of(c.v6 ? "2001:db8:5::2" : "192.0.2.2");
+	p.remote = ip_of(c.v6 ? "2001:db8:5::1" : "192.0.2.1");
+	p.udp = c.udp;
+	p.sport = 1705;
+	p.dport = 1701;
+	p.peer_session_id = 0x01020304;
+	p.peer_cookie = c.cookie;
+	p.l2spec = c.l2spec;
+	p.seq = c.seq;
+	p.inner_dst = {0x02, 0, 0, 0, 0, 0x10};
+	p.inner_src = {0x02, 0, 0, 0, 0, 0x11};
+	p.vlan = c.vlan;
+	p.src_ip = 0x6440000A;
+	p.dst_ip = 0xC6130002;
+	p.traffic_port = 9000;
+	return p;
+}
+
+// The receive table of the generator itself for what it sends: a loopback check.
+pw_rx_table rx_table_for(const pw_case &c) {
+	pw_rx_table t;
+	pw_rx_session s;
+	s.session_id = 0x01020304;
+	s.cookie_len = uint8_t(c.cookie.size());
+	std::copy(c.cookie.begin(), c.cookie.end(), s.cookie.begin());
+	s.l2spec = c.l2spec;
+	t.sessions = {{7, 0, {}, false}, s, {0x7FFFFFFF, 0, {}, false}};
+	t.udp_ports = {1701, 1705};
+	t.ip_encap = !c.udp;
+	return t;
+}
+
+mac mac_at(const uint8_t *p) {
+	mac m;
+	std::copy(p, p + 6, m.begin());
+	return m;
+}
+
+TEST(FramesPw, UpstreamLayoutChecksumsAndLoopback) {
+	for (const pw_case &c : pw_cases) {
+		SCOPED_TRACE(c.name);
+		pw_upstream_params params = pw_params(c);
+		tx_template t = build_pw_upstream_template(params);
+		pw_tunnel_config tc;
+		tc.local = params.local;
+		tc.encap = c.udp ? cfg::l2tp_encap::udp : cfg::l2tp_encap::ip;
+		pw_session_config sc;
+		sc.peer_cookie = c.cookie;
+		sc.l2spec = c.l2spec;
+		sc.eth_vlan = c.vlan != 0;
+		uint32_t seq = 0;
+		for (uint16_t size : {64, 65, 128, 1400}) {
+			SCOPED_TRACE(size);
+			std::vector<uint8_t> buf(packet_length(t, size));
+			const size_t n = fill_packet(t, buf, size, 33, 500 + size, 987654321);
+			ASSERT_EQ(n, buf.size());
+			EXPECT_EQ(n, eth_len + pw_overhead(tc, sc) + size - 18u);
+			EXPECT_EQ(load_be16(buf.data() + 12), c.v6 ? ethertype_ipv6 : ethertype_ipv4);
+			const uint8_t *ip = buf.data() + eth_len;
+			size_t l4 = 0;
+			if (c.v6) {
+				EXPECT_EQ(ip[0] >> 4, 6);
+				EXPECT_EQ(load_be16(ip + 4), n - eth_len - ipv6_len);
+				EXPECT_EQ(ip[6], c.udp ? 17 : 115);
+				l4 = eth_len + ipv6_len;
+			} else {
+				EXPECT_EQ(load_be16(ip + 2), n - eth_len);
+				EXPECT_EQ(ipv4_header_checksum(ip), load_be16(ip + 10));
+				EXPECT_EQ(ip[9], c.udp ? 17 : 115);
+				l4 = eth_len + ipv4_len;
+			}
+			const std::span<const uint8_t> after_ip(buf.data() + l4, n - l4);
+			const l2tp::v3_session_params sp{uint8_t(c.cookie.size()), c.l2spec};
+			l2tp::v3_data_header h;
+			if (c.udp) {
+				EXPECT_EQ(load_be16(after_ip.data()), 1705);
+				EXPECT_EQ(load_be16(after_ip.data() + 2), 1701);
+				EXPECT_EQ(load_be16(after_ip.data() + 4), after_ip.size());
+				if (c.v6)
+					EXPECT_TRUE(udp6_checksum_ok(ip));
+				else
+					EXPECT_EQ(load_be16(after_ip.data() + 6), 0); // none over IPv4
+				auto r = l2tp::parse_v3_udp_data(after_ip.subspan(udp_len), sp);
+				ASSERT_TRUE(r);
+				h = *r;
+			} else {
+				auto r = l2tp::parse_v3_ip_data(after_ip, sp);
+				ASSERT_TRUE(r);
+				h = *r;
+			}
+			EXPECT_EQ(h.session_id.value, 0x01020304u);
+			EXPECT_TRUE(std::equal(h.cookie.begin(), h.cookie.end(), c.cookie.begin(), c.cookie.end()));
+			EXPECT_EQ(h.l2ss_sequenced, c.seq);
+			if (c.seq) {
+				EXPECT_EQ(h.l2ss_seq, seq++);
+			}
+			const uint8_t *e = h.payload.data();
+			EXPECT_EQ(mac_at(e), params.inner_dst);
+			EXPECT_EQ(mac_at(e + 6), params.inner_src);
+			size_t eoff = 12;
+			if (c.vlan) {
+				EXPECT_EQ(load_be16(e + 12), ethertype_vlan);
+				EXPECT_EQ(load_be16(e + 14), c.vlan);
+				eoff += 4;
+			}
+			EXPECT_EQ(load_be16(e + eoff), ethertype_ipv4);
+			const uint8_t *inner = e + eoff + 2;
+			EXPECT_EQ(load_be16(inner + 2), size - 18u);
+			EXPECT_EQ(ipv4_header_checksum(inner), load_be16(inner + 10));
+			EXPECT_TRUE(udp_checksum_ok(inner));
+
+			const rx_frame r = classify_access_pw(buf, rx_table_for(c), 9000);
+			ASSERT_EQ(r.kind, rx_kind::measured);
+			EXPECT_EQ(r.frame_bytes, size);
+			const signature sig = read_signature(r.payload);
+			ASSERT_EQ(sig.status, signature_status::ok);
+			EXPECT_EQ(sig.stream, 33u);
+		}
+	}
+}
+
+TEST(FramesPw, ReceiveRejectsWhatIsNotOurs) {
+	const pw_case &c = pw_cases[1]; // v4 udp, 4-byte cookie, sublayer
+	tx_template t = build_pw_upstream_template(pw_params(c));
+	std::vector<uint8_t> buf(packet_length(t, 128));
+	ASSERT_NE(fill_packet(t, buf, 128, 1, 2, 3), 0u);
+	const pw_rx_table table = rx_table_for(c);
+	ASSERT_EQ(classify_access_pw(buf, table, 9000).kind, rx_kind::measured);
+	const size_t l2tp = eth_len + ipv4_len + udp_len;
+	struct mutation {
+		const char *name;
+		void (*apply)(std::vector<uint8_t> &, size_t);
+	};
+	const mutation cases[] = {
+	    {"other UDP port", [](std::vector<uint8_t> &b, size_t) { store_be16(b.data() + 36, 1702); }},
+	    {"control (T bit)", [](std::vector<uint8_t> &b, size_t o) { b[o] |= 0x80; }},
+	    {"version 2", [](std::vector<uint8_t> &b, size_t o) { b[o + 1] = 2; }},
+	    {"unknown session", [](std::vector<uint8_t> &b, size_t o) { store_be32(b.data() + o + 4, 0x01020305); }},
+	    {"session 0", [](std::vector<uint8_t> &b, size_t o) { store_be32(b.data() + o + 4, 0); }},
+	    {"wrong cookie", [](std::vector<uint8_t> &b, size_t o) { b[o + 11] ^= 1; }},
+	    {"inner not IPv4", [](std::vector<uint8_t> &b, size_t o) { store_be16(b.data() + o + 16 + 12, 0x86DD); }},
+	    {"inner UDP to another port", [](std::vector<uint8_t> &b, size_t o) { store_be16(b.data() + o + 30 + 22, 9001); }},
+	};
+	for (const mutation &m : cases) {
+		std::vector<uint8_t> b = buf;
+		m.apply(b, l2tp);
+		EXPECT_EQ(classify_access_pw(b, table, 9000).kind, rx_kind::other) << m.name;
+	}
+	// Over IP while the table has no IP tunnel: other.
+	tx_template ti = build_pw_upstream_template(pw_params(pw_cases[2]));
+	std::vector<uint8_t> ib(packet_length(ti, 128));
+	ASSERT_NE(fill_packet(ti, ib, 128, 1, 2, 3), 0u);
+	pw_rx_table no_ip = rx_table_for(pw_cases[2]);
+	ASSERT_EQ(classify_access_pw(ib, no_ip, 9000).kind, rx_kind::measured);
+	no_ip.ip_encap = false;
+	EXPECT_EQ(classify_access_pw(ib, no_ip, 9000).kind, rx_kind::other);
+	// Every truncation of every case: never measured, never read past the end (ASan).
+	for (const pw_case &pc : pw_cases) {
+		tx_template tt = build_pw_upstream_template(pw_params(pc));
+		std::vector<uint8_t> full(packet_length(tt, 100));
+		ASSERT_NE(fill_packet(tt, full, 100, 1, 2, 3), 0u);
+		const pw_rx_table tab = rx_table_for(pc);
+		for (size_t len = 0; len < full.size(); ++len) {
+			std::vector<uint8_t> cut(full.begin(), full.begin() + long(len));
+			EXPECT_NE(classify_access_pw(cut, tab, 9000).kind, rx_kind::measured) << pc.name << " " << len;
+			(void)parse_nd(cut);
+		}
+	}
+}
+
+TEST(FramesPw, RxTableFindsBySessionId) {
+	pw_rx_table t;
+	for (uint32_t id : {3u, 9u, 100u, 0xFFFFFFFFu})
+		t.sessions.push_back({id, 0, {}, false});
+	for (uint32_t id : {3u, 9u, 100u, 0xFFFFFFFFu}) {
+		ASSERT_NE(t.find(id), nullptr) << id;
+		EXPECT_EQ(t.find(id)->session_id, id);
+	}
+	for (uint32_t id : {0u, 4u, 99u, 101u, 0xFFFFFFFEu})
+		EXPECT_EQ(t.find(id), nullptr) << id;
+	EXPECT_EQ(pw_rx_table{}.find(1), nullptr);
+}
+
+TEST(FramesPw, DownstreamFrameWithAndWithoutTag) {
+	for (uint16_t vlan : {0, 42}) {
+		pw_downstream_params p;
+		p.dst = {0x02, 0, 0x4c, 0x33, 0, 1};
+		p.src = lac_mac;
+		p.vlan = vlan;
+		p.src_ip = 0xC6130002;
+		p.dst_ip = 0x6440000B;
+		tx_template t = build_pw_downstream_template(p);
+		std::vector<uint8_t> buf(packet_length(t, 64));
+		ASSERT_EQ(fill_packet(t, buf, 64, 4, 5, 6), 60u + (vlan ? 4 : 0));
+		EXPECT_EQ(mac_at(buf.data()), p.dst);
+		EXPECT_EQ(load_be16(buf.data() + 12), vlan ? ethertype_vlan : ethertype_ipv4);
+		const uint8_t *ip = buf.data() + (vlan ? 18 : 14);
+		EXPECT_EQ(load_be32(ip + 16), 0x6440000Bu);
+		EXPECT_TRUE(udp_checksum_ok(ip));
+		const rx_frame r = classify_core(buf, 9000); // one tag skipped
+		ASSERT_EQ(r.kind, rx_kind::measured);
+		EXPECT_EQ(r.frame_bytes, 64u);
+		EXPECT_EQ(read_signature(r.payload).stream, 4u);
+	}
+}
+
+// Neighbour discovery: byte for byte against scapy 2.5 (ICMPv6ND_NS/NA with the link-layer
+// address options), then parsed back.
+const std::vector<uint8_t> scapy_ns = {
+    0x33, 0x33, 0xff, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60, 0x00, 0x00, 0x00,
+    0x00, 0x20, 0x3a, 0xff, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x02, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xff, 0x00, 0x00, 0x01,
+    0x87, 0x00, 0x1c, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+const std::vector<uint8_t> scapy_na = {
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60, 0x00, 0x00, 0x00,
+    0x00, 0x20, 0x3a, 0xff, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x02, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+    0x88, 0x00, 0x8a, 0x62, 0x60, 0x00, 0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+ipv6_addr v6(const char *s) {
+	const cfg::ip_address a = ip_of(s);
+	ipv6_addr r;
+	std::copy(a.bytes.begin(), a.bytes.end(), r.begin());
+	return r;
+}
+
+TEST(FramesPw, NeighbourDiscoveryMatchesScapy) {
+	std::vector<uint8_t> f(128);
+	const size_t n = build_neighbor_solicit(f, lac_mac, v6("2001:db8:5::2"), v6("2001:db8:5::1"));
+	ASSERT_EQ(n, scapy_ns.size());
+	EXPECT_EQ(std::vector<uint8_t>(f.begin(), f.begin() + long(n)), scapy_ns);
+	const size_t m = build_neighbor_advert(f, lns_mac, v6("2001:db8:5::1"), lac_mac, v6("2001:db8:5::2"));
+	ASSERT_EQ(m, scapy_na.size());
+	EXPECT_EQ(std::vector<uint8_t>(f.begin(), f.begin() + long(m)), scapy_na);
+	EXPECT_EQ(build_neighbor_solicit({f.data(), 85}, lac_mac, v6("::2"), v6("::1")), 0u);
+
+	auto ns = parse_nd(scapy_ns);
+	ASSERT_TRUE(ns);
+	EXPECT_EQ(ns->type, nd_solicit);
+	EXPECT_EQ(ns->src, v6("2001:db8:5::2"));
+	EXPECT_EQ(ns->target, v6("2001:db8:5::1"));
+	EXPECT_EQ(ns->eth_src, lac_mac);
+	ASSERT_TRUE(ns->link_addr);
+	EXPECT_EQ(*ns->link_addr, lac_mac);
+	auto na = parse_nd(scapy_na);
+	ASSERT_TRUE(na);
+	EXPECT_EQ(na->type, nd_advert);
+	EXPECT_EQ(na->target, v6("2001:db8:5::2"));
+	ASSERT_TRUE(na->link_addr);
+	EXPECT_EQ(*na->link_addr, lac_mac);
+	EXPECT_EQ(classify_access_pw(scapy_ns, pw_rx_table{}, 9000).kind, rx_kind::nd);
+	EXPECT_EQ(classify_access_pw(scapy_na, pw_rx_table{}, 9000).kind, rx_kind::nd);
+}
+
+TEST(FramesPw, InvalidNeighbourDiscoveryIsRefused) {
+	struct mutation {
+		const char *name;
+		size_t at;
+		uint8_t value;
+	};
+	const mutation cases[] = {
+	    {"hop limit 64", 21, 64},          {"code 1", 55, 1},          {"bad checksum", 56, 0x1d},
+	    {"option length 0", 79, 0},        {"not ICMPv6", 20, 17},     {"router solicitation", 54, 133},
+	    {"IPv4 ethertype", 12, 0x08},
+	};
+	for (const mutation &m : cases) {
+		std::vector<uint8_t> b = scapy_ns;
+		b[m.at] = m.value;
+		EXPECT_FALSE(parse_nd(b)) << m.name;
+	}
 }
 
 } // namespace

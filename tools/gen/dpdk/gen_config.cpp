@@ -135,12 +135,14 @@ public:
 				read_core(*t);
 			if (auto *t = table(root, "sessions"))
 				read_sessions(*t);
+			for_each_table(root, "static_tunnel", [&](const toml::table &t, const std::string &f) { read_pw_tunnel(t, f); });
+			for_each_table(root, "static_session", [&](const toml::table &t, const std::string &f) { read_pw_session(t, f); });
 		} catch (const located_error &e) {
 			return e.text;
 		}
 		return {};
 	}
-	bool sessions_set = false, tunnels_set = false;
+	bool sessions_set = false, tunnels_set = false, per_tunnel_set = false;
 
 private:
 	[[noreturn]] void fail(const toml::node *n, const std::string &field, const char *what, const std::string &detail) {
@@ -237,9 +239,128 @@ private:
 		return *ms;
 	}
 
+	template <typename F> void for_each_table(const toml::table &root, std::string_view name, F &&read) {
+		const toml::node *n = root.get(name);
+		if (!n)
+			return;
+		if (!n->is_array_of_tables())
+			fail(n, std::string(name), "wrong value type", "expected [[" + std::string(name) + "]] tables");
+		const toml::array &a = *n->as_array();
+		for (size_t i = 0; i < a.size(); ++i)
+			read(*a.get(i)->as_table(), std::string(name) + "[" + std::to_string(i) + "]");
+	}
+	cfg::ip_address any_ip(const toml::node &n, const std::string &f) {
+		const std::string s = str(n, f);
+		cfg::ip_address a;
+		if (!cfg::parse_ip(s, a))
+			fail(&n, f, "invalid value", "\"" + s + "\" is not an IPv4 or IPv6 address");
+		return a;
+	}
+	void read_pw_tunnel(const toml::table &t, const std::string &p) {
+		keys(t, p, {"tunnel_id", "peer_tunnel_id", "encap", "local", "remote", "udp_sport", "udp_dport"});
+		pw_tunnel_config pt;
+		bool have_id = false, have_local = false, have_remote = false;
+		for (const auto &[k, v] : t) {
+			const std::string f = p + "." + std::string(k.str());
+			const std::string_view key = k.str();
+			if (key == "tunnel_id") {
+				pt.tunnel_id = uint32_t(integer(v, f, 1, 0xFFFFFFFFu));
+				have_id = true;
+			} else if (key == "peer_tunnel_id")
+				pt.peer_tunnel_id = uint32_t(integer(v, f, 1, 0xFFFFFFFFu));
+			else if (key == "encap") {
+				const std::string e = str(v, f);
+				if (e == "udp")
+					pt.encap = cfg::l2tp_encap::udp;
+				else if (e == "ip")
+					pt.encap = cfg::l2tp_encap::ip;
+				else
+					fail(&v, f, "invalid value", "expected udp or ip");
+			} else if (key == "local" || key == "remote") {
+				(key == "local" ? pt.local : pt.remote) = any_ip(v, f);
+				(key == "local" ? have_local : have_remote) = true;
+			} else if (key == "udp_sport")
+				pt.udp_sport = uint16_t(integer(v, f, 1, 65535));
+			else if (key == "udp_dport")
+				pt.udp_dport = uint16_t(integer(v, f, 1, 65535));
+		}
+		if (!have_id || !have_local || !have_remote)
+			fail(&t, p, "missing key", "tunnel_id, local and remote are required");
+		if (pt.local.family != pt.remote.family)
+			fail(t.get("remote"), p + ".remote", "invalid value", "local and remote must be the same address family");
+		if (cfg_.pw_tunnel(pt.tunnel_id))
+			fail(t.get("tunnel_id"), p + ".tunnel_id", "duplicate", "tunnel_id " + std::to_string(pt.tunnel_id) + " given twice");
+		cfg_.pw_tunnels.push_back(pt);
+	}
+	std::vector<uint8_t> cookie(const toml::node &n, const std::string &f) {
+		const std::string s = str(n, f);
+		std::vector<uint8_t> c;
+		if (!cfg::parse_hex_bytes(s, c) || (c.size() != 4 && c.size() != 8))
+			fail(&n, f, "invalid value", "\"" + s + "\" is not 4 or 8 bytes of hex (\"0x0a0b0c0d\")");
+		return c;
+	}
+	void read_pw_session(const toml::table &t, const std::string &p) {
+		keys(t, p, {"tunnel_id", "session_id", "peer_session_id", "cookie", "peer_cookie", "l2spec_type", "seq",
+		            "pseudowire", "vlan"});
+		pw_session_config ps;
+		bool have_t = false, have_s = false, have_ps = false;
+		for (const auto &[k, v] : t) {
+			const std::string f = p + "." + std::string(k.str());
+			const std::string_view key = k.str();
+			if (key == "tunnel_id") {
+				ps.tunnel_id = uint32_t(integer(v, f, 1, 0xFFFFFFFFu));
+				have_t = true;
+			} else if (key == "session_id") {
+				ps.session_id = uint32_t(integer(v, f, 1, 0xFFFFFFFFu));
+				have_s = true;
+			} else if (key == "peer_session_id") {
+				ps.peer_session_id = uint32_t(integer(v, f, 1, 0xFFFFFFFFu));
+				have_ps = true;
+			} else if (key == "cookie" || key == "peer_cookie")
+				(key == "cookie" ? ps.cookie : ps.peer_cookie) = cookie(v, f);
+			else if (key == "l2spec_type") {
+				const std::string e = str(v, f);
+				if (e != "none" && e != "default")
+					fail(&v, f, "invalid value", "expected none or default");
+				ps.l2spec = e == "default";
+			} else if (key == "seq") {
+				const std::string e = str(v, f);
+				if (e != "none" && e != "send" && e != "recv" && e != "both")
+					fail(&v, f, "invalid value", "expected none, send, recv or both");
+				ps.seq_send = e == "send" || e == "both";
+				ps.seq_recv = e == "recv" || e == "both";
+			} else if (key == "pseudowire") {
+				const std::string e = str(v, f);
+				if (e != "eth" && e != "eth_vlan")
+					fail(&v, f, "invalid value", "expected eth or eth_vlan");
+				ps.eth_vlan = e == "eth_vlan";
+			} else if (key == "vlan")
+				ps.vlan = uint16_t(integer(v, f, 1, 4094));
+		}
+		if (!have_t || !have_s || !have_ps)
+			fail(&t, p, "missing key", "tunnel_id, session_id and peer_session_id are required");
+		if (!cfg_.pw_tunnel(ps.tunnel_id))
+			fail(t.get("tunnel_id"), p + ".tunnel_id", "bad reference",
+			     "no [[static_tunnel]] with tunnel_id " + std::to_string(ps.tunnel_id));
+		if ((ps.seq_send || ps.seq_recv) && !ps.l2spec)
+			fail(t.get("seq"), p + ".seq", "invalid value", "sequencing needs l2spec_type = \"default\"");
+		if (ps.eth_vlan != (ps.vlan != 0))
+			fail(&t, p, "invalid value", "pseudowire = \"eth_vlan\" and vlan go together");
+		for (const auto &o : cfg_.pw_sessions) {
+			if (o.session_id == ps.session_id)
+				fail(t.get("session_id"), p + ".session_id", "duplicate",
+				     "session_id " + std::to_string(ps.session_id) + " given twice");
+			if (o.vlan == ps.vlan)
+				fail(&t, p, "duplicate",
+				     ps.vlan ? "vlan " + std::to_string(ps.vlan) + " given twice"
+				             : std::string("more than one untagged (pseudowire = \"eth\") session"));
+		}
+		cfg_.pw_sessions.push_back(std::move(ps));
+	}
+
 	void read_access(const toml::table &t) {
 		keys(t, "access", {"port", "mac", "lac_addresses", "prefix_len", "lns", "lns_port", "local_port", "gateway",
-		                   "lns_mac", "mtu"});
+		                   "lns_mac", "mtu", "rx_queues"});
 		access_config &a = cfg_.access;
 		for (const auto &[k, v] : t) {
 			const std::string f = "access." + std::string(k.str());
@@ -264,10 +385,12 @@ private:
 				a.lns_mac = mac_of(v, f);
 			else if (key == "mtu")
 				a.mtu = uint16_t(integer(v, f, 576, 9600));
+			else if (key == "rx_queues")
+				a.rx_queues = uint16_t(integer(v, f, 1, 128));
 		}
 	}
 	void read_core(const toml::table &t) {
-		keys(t, "core", {"port", "mac", "addresses", "prefix_len", "next_hop", "next_hop_mac", "udp_port"});
+		keys(t, "core", {"port", "mac", "addresses", "prefix_len", "next_hop", "next_hop_mac", "udp_port", "rx_queues"});
 		core_config &c = cfg_.core;
 		for (const auto &[k, v] : t) {
 			const std::string f = "core." + std::string(k.str());
@@ -286,12 +409,15 @@ private:
 				c.next_hop_mac = mac_of(v, f);
 			else if (key == "udp_port")
 				c.udp_port = uint16_t(integer(v, f, 1, 65535));
+			else if (key == "rx_queues")
+				c.rx_queues = uint16_t(integer(v, f, 1, 128));
 		}
 	}
 	void read_sessions(const toml::table &t) {
 		keys(t, "sessions", {"tunnels", "sessions_per_tunnel", "sessions", "user", "password", "auth", "tunnel_secret",
 		                     "hide_avps", "host_name", "setup_rate", "max_outstanding", "setup_timeout", "hold",
-		                     "flap_cycles", "flap_down", "data_sequence", "ipv6cp"});
+		                     "flap_cycles", "flap_down", "data_sequence", "ipv6cp", "proxy_lcp", "proxy_auth",
+		                     "teardown_rate"});
 		sessions_config &s = cfg_.sessions;
 		for (const auto &[k, v] : t) {
 			const std::string f = "sessions." + std::string(k.str());
@@ -299,9 +425,10 @@ private:
 			if (key == "tunnels") {
 				s.tunnels = uint32_t(integer(v, f, 1, 65535));
 				tunnels_set = true;
-			} else if (key == "sessions_per_tunnel")
+			} else if (key == "sessions_per_tunnel") {
 				s.sessions_per_tunnel = uint32_t(integer(v, f, 1, 65535));
-			else if (key == "sessions") {
+				per_tunnel_set = true;
+			} else if (key == "sessions") {
 				s.sessions = uint32_t(integer(v, f, 1, 4000000));
 				sessions_set = true;
 			} else if (key == "user" || key == "password") {
@@ -341,6 +468,12 @@ private:
 				s.data_sequence = boolean(v, f);
 			else if (key == "ipv6cp")
 				s.enable_ipv6cp = boolean(v, f);
+			else if (key == "proxy_lcp")
+				s.proxy_lcp = boolean(v, f);
+			else if (key == "proxy_auth")
+				s.proxy_auth = boolean(v, f);
+			else if (key == "teardown_rate")
+				s.teardown_rate = number(v, f, 0, 1e7);
 		}
 	}
 
@@ -348,7 +481,7 @@ private:
 	gen_config &cfg_;
 };
 
-constexpr std::string_view own_tables[] = {"access", "core", "sessions"};
+constexpr std::string_view own_tables[] = {"access", "core", "sessions", "static_tunnel", "static_session"};
 
 } // namespace
 
@@ -365,7 +498,7 @@ std::string parse_gen_config(std::string_view text, std::string_view source, std
 	if (auto e = r.run(root); !e.empty())
 		return e;
 	if (given)
-		*given = {r.sessions_set, r.tunnels_set};
+		*given = {r.sessions_set, r.tunnels_set, r.per_tunnel_set};
 	config_options ro;
 	ro.source_name = source;
 	ro.extra_tables = own_tables;
@@ -382,7 +515,8 @@ std::string usage(std::string_view program) {
 	o << "usage: " << program << " [options] [-- EAL arguments]\n"
 	  << "Emulates LACs towards an LNS on a DPDK access port and sends/measures per-session traffic between\n"
 	  << "it and a core port (docs/generator.md). Options override the run file's fields.\n"
-	  << "  -c, --config FILE        run file (TOML: [access] [core] [sessions] [traffic] [thresholds])\n"
+	  << "  -c, --config FILE        run file (TOML: [access] [core] [sessions] [traffic] [thresholds];\n"
+	  << "                           [[static_tunnel]] [[static_session]] for static L2TPv3 pseudowires)\n"
 	  << " access port:\n"
 	  << "  --access-port DEVARGS    e.g. net_af_packet0,iface=veth0 or 0000:3b:00.0\n"
 	  << "  --lac ADDR               LAC source address (repeat for several LACs)\n"
@@ -394,7 +528,8 @@ std::string usage(std::string_view program) {
 	  << "  --user PATTERN  --password PATTERN   ({n}/{session}, {t}/{tunnel}, {s} expanded per call)\n"
 	  << "  --auth any|pap|chap  --secret S  --hide-avps  --host-name NAME\n"
 	  << "  --setup-rate CPS  --max-outstanding N  --setup-timeout DUR  --hold DUR\n"
-	  << "  --flap N  --flap-down DUR  --data-seq\n"
+	  << "  --flap N  --flap-down DUR  --data-seq  --teardown-rate CPS\n"
+	  << "  --proxy-lcp  --proxy-auth  --ipv6cp\n"
 	  << " traffic and thresholds ([traffic]/[thresholds] keys):\n"
 	  << "  --rate R  --rate-total R  --duration DUR  --drain DUR  --max-lag DUR  --frame-size N  --frame-sizes A,B,..\n"
 	  << "  --imix simple  --direction up|down|both  --streams-per-session N  --max-loss PCT\n"
@@ -439,7 +574,8 @@ parse_outcome parse_args(std::span<const char *const> args) {
 	    {"--sessions", true}, {"--tunnels", true}, {"--sessions-per-tunnel", true}, {"--user", true},
 	    {"--password", true}, {"--auth", true}, {"--secret", true}, {"--hide-avps", false}, {"--host-name", true},
 	    {"--setup-rate", true}, {"--max-outstanding", true}, {"--setup-timeout", true}, {"--hold", true},
-	    {"--flap", true}, {"--flap-down", true}, {"--data-seq", false}};
+	    {"--flap", true}, {"--flap-down", true}, {"--data-seq", false}, {"--teardown-rate", true},
+	    {"--proxy-lcp", false}, {"--proxy-auth", false}, {"--ipv6cp", false}};
 	for (size_t i = 0; i < args.size(); ++i) {
 		const std::string_view a = args[i];
 		auto value = [&](std::string &out) {
@@ -594,6 +730,7 @@ parse_outcome parse_args(std::span<const char *const> args) {
 		} else if (f == "--sessions-per-tunnel") {
 			if (!to_uint(val, c.sessions.sessions_per_tunnel, 1, 65535))
 				return bad("expected 1..65535");
+			g.per_tunnel = true;
 		} else if (f == "--user" || f == "--password") {
 			if (auto e = check_credentials(val); !e.empty())
 				return bad(e.c_str());
@@ -636,21 +773,79 @@ parse_outcome parse_args(std::span<const char *const> args) {
 				return bad("expected a duration");
 		} else if (f == "--data-seq")
 			c.sessions.data_sequence = true;
+		else if (f == "--teardown-rate") {
+			double d = 0;
+			auto [p, ec] = std::from_chars(val.data(), val.data() + val.size(), d);
+			if (ec != std::errc{} || p != val.data() + val.size() || !(d >= 0 && d <= 1e7))
+				return bad("expected calls per second, >= 0 (0: all at once)");
+			c.sessions.teardown_rate = d;
+		} else if (f == "--proxy-lcp")
+			c.sessions.proxy_lcp = true;
+		else if (f == "--proxy-auth")
+			c.sessions.proxy_auth = true;
+		else if (f == "--ipv6cp")
+			c.sessions.enable_ipv6cp = true;
 	}
-	// Sessions and tunnels: a total alone gives the tunnels; neither gives the product.
+	// Sessions and tunnels: a total alone gives the tunnels; neither gives the product; both
+	// (without sessions per tunnel) spread the sessions evenly over the tunnels.
 	sessions_config &s = c.sessions;
 	if (g.sessions && !g.tunnels)
 		s.tunnels = (s.sessions + s.sessions_per_tunnel - 1) / s.sessions_per_tunnel;
 	else if (!g.sessions)
 		s.sessions = s.tunnels * s.sessions_per_tunnel;
+	else if (!g.per_tunnel && s.tunnels <= s.sessions && (s.sessions + s.tunnels - 1) / s.tunnels <= 65535)
+		s.sessions_per_tunnel = (s.sessions + s.tunnels - 1) / s.tunnels;
 	if (!o.print_users)
 		r.error = validate(o);
 	return r;
 }
 
+namespace {
+
+// A pseudowire run: static L2TPv3 sessions, no control connection, no LAC addresses.
+std::string validate_pseudowires(gen_options &o) {
+	gen_config &c = o.cfg;
+	if (c.access.port.empty())
+		return "access.port (--access-port) is required: it carries the L2TPv3 packets";
+	if (c.core.port.empty())
+		return "core.port (--core-port) is required: it faces the LNS's attachment port";
+	if (c.core.addresses.empty())
+		c.core.addresses = {0xC6130002}; // 198.19.0.2: the inner packets' far end
+	if (c.run.traffic.ip_version != 4)
+		return "traffic.ip_version: the DPDK generator sends IPv4 inner packets only";
+	const cfg::ip_address *remote[2] = {nullptr, nullptr};
+	for (const pw_tunnel_config &t : c.pw_tunnels) {
+		const cfg::ip_address *&r = remote[t.remote.is_v6()];
+		if (r && !(*r == t.remote))
+			return "static_tunnel " + std::to_string(t.tunnel_id) + ": remote " + cfg::format_ip(t.remote) +
+			       " differs from another tunnel's " + cfg::format_ip(*r) +
+			       " (one LNS address per address family)";
+		r = &t.remote;
+	}
+	const std::vector<uint16_t> sizes = build_size_pattern(c.run.traffic.sizes);
+	for (const pw_session_config &s : c.pw_sessions) {
+		const pw_tunnel_config *t = c.pw_tunnel(s.tunnel_id);
+		if (t == nullptr)
+			return "static_session " + std::to_string(s.session_id) + ": no static_tunnel " + std::to_string(s.tunnel_id);
+		const uint32_t over = pw_overhead(*t, s);
+		for (uint16_t size : sizes)
+			if (size - 18u + over > c.access.mtu)
+				return "frame size " + std::to_string(size) + " does not fit access.mtu " + std::to_string(c.access.mtu) +
+				       " in session " + std::to_string(s.session_id) + " (" + std::to_string(over) +
+				       " bytes of IP/L2TPv3/Ethernet)";
+	}
+	return {};
+}
+
+} // namespace
+
 std::string validate(gen_options &o) {
 	gen_config &c = o.cfg;
 	sessions_config &s = c.sessions;
+	if (!o.bench && c.pseudowires())
+		return validate_pseudowires(o);
+	if (!c.pw_tunnels.empty())
+		return "[[static_tunnel]] without a [[static_session]]";
 	if (o.bench) {
 		if (c.access.port.empty())
 			return "--bench needs an access port (--access-port net_null0)";
@@ -683,6 +878,8 @@ std::string validate(gen_options &o) {
 		       std::to_string(uint64_t(s.tunnels) * s.sessions_per_tunnel) + ")";
 	if (s.hide_avps && s.tunnel_secret.empty())
 		return "sessions.hide_avps needs sessions.tunnel_secret";
+	if (s.proxy_auth && !s.proxy_lcp)
+		return "sessions.proxy_auth needs sessions.proxy_lcp (a LAC authenticates the user after LCP)";
 	if (c.run.traffic.ip_version != 4)
 		return "traffic.ip_version: the DPDK generator sends IPv4 inner packets only";
 	for (uint16_t size : build_size_pattern(c.run.traffic.sizes))

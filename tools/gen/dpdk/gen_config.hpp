@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/config/config.hpp"
 #include "tools/gen/traffic/run_config.hpp"
 
 namespace l2tpx::gen::dpdk {
@@ -29,6 +30,7 @@ struct access_config {
 	std::optional<uint32_t> gateway;    // next hop towards the LNS when it is not on-link
 	std::optional<mac> lns_mac;         // static MAC of the next hop: no ARP
 	uint16_t mtu = 1500;                // largest outer IP packet sent
+	uint16_t rx_queues = 1;             // RX queues (RSS), polled by workers 0..n-1
 };
 
 // The core port: the network behind the LNS.
@@ -40,6 +42,34 @@ struct core_config {
 	uint32_t next_hop = 0;              // the LNS's core-side address (downstream next hop)
 	std::optional<mac> next_hop_mac;    // static: no ARP
 	uint16_t udp_port = 9000;           // traffic UDP port, both ends
+	uint16_t rx_queues = 1;             // RX queues (RSS), polled by workers 0..n-1
+};
+
+// Static L2TPv3 pseudowires ([[static_tunnel]] / [[static_session]], the keys of the
+// dataplane's, seen from the generator: `local` is the generator, `remote` the LNS).
+// When any session is given the run is a pseudowire run: no control connection, the
+// access port carries L2TPv3 and the core port sends/receives the inner Ethernet frames.
+struct pw_tunnel_config {
+	uint32_t tunnel_id = 0;
+	uint32_t peer_tunnel_id = 0;
+	cfg::l2tp_encap encap = cfg::l2tp_encap::udp;
+	cfg::ip_address local;              // the generator's address (answered for ARP/ND)
+	cfg::ip_address remote;             // the LNS
+	uint16_t udp_sport = 1701;          // the generator's UDP port
+	uint16_t udp_dport = 1701;          // the LNS's UDP port
+};
+
+struct pw_session_config {
+	uint32_t tunnel_id = 0;
+	uint32_t session_id = 0;            // received: the LNS's peer_session_id
+	uint32_t peer_session_id = 0;       // sent: the LNS's session_id
+	std::vector<uint8_t> cookie;        // expected on received packets (0, 4 or 8 bytes)
+	std::vector<uint8_t> peer_cookie;   // sent
+	bool l2spec = true;                 // default L2-specific sublayer
+	bool seq_send = false;              // Ns in the sublayer of sent packets
+	bool seq_recv = false;              // accepted for symmetry: received Ns are not checked
+	bool eth_vlan = false;              // pseudowire = "eth_vlan": frames tagged with `vlan`
+	uint16_t vlan = 0;
 };
 
 enum class ppp_auth : uint8_t { any, pap, chap };
@@ -63,13 +93,33 @@ struct sessions_config {
 	uint64_t flap_down_ms = 1000;       // time a flapped session stays down
 	bool data_sequence = false;         // Ns/Nr in upstream data messages
 	bool enable_ipv6cp = false;
+	bool proxy_lcp = false;             // proxy LCP AVPs in the ICCN: the PPP client starts with LCP Opened
+	bool proxy_auth = false;            // proxy authentication AVPs too (needs proxy_lcp)
+	double teardown_rate = 0;           // calls cleared per second (end of run, flap); 0: all at once
 };
+
+// Bytes a pseudowire adds in front of the inner IPv4 packet on the access port, after the
+// outer Ethernet header: outer IP, UDP, the L2TPv3 header, cookie, sublayer, inner Ethernet.
+inline uint32_t pw_overhead(const pw_tunnel_config &t, const pw_session_config &s) noexcept {
+	const bool udp = t.encap == cfg::l2tp_encap::udp;
+	return (t.local.is_v6() ? 40u : 20u) + (udp ? 16u : 4u) + uint32_t(s.peer_cookie.size()) + (s.l2spec ? 4u : 0u) +
+	       14u + (s.eth_vlan ? 4u : 0u);
+}
 
 struct gen_config {
 	access_config access;
 	core_config core;
 	sessions_config sessions;
 	run_config run;
+	std::vector<pw_tunnel_config> pw_tunnels;
+	std::vector<pw_session_config> pw_sessions;
+	bool pseudowires() const noexcept { return !pw_sessions.empty(); }
+	const pw_tunnel_config *pw_tunnel(uint32_t id) const noexcept {
+		for (const auto &t : pw_tunnels)
+			if (t.tunnel_id == id)
+				return &t;
+		return nullptr;
+	}
 };
 
 // What the command line asked for besides the config.
@@ -94,7 +144,7 @@ struct parse_outcome {
 
 // Which of sessions.sessions / sessions.tunnels the file set (the other is derived).
 struct config_given {
-	bool sessions = false, tunnels = false;
+	bool sessions = false, tunnels = false, per_tunnel = false;
 };
 
 // TOML text of a run file into cfg (the [traffic] overrides come from `overrides`).

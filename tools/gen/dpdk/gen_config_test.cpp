@@ -147,7 +147,7 @@ TEST(GenConfig, ValidationCatchesMissingAndInconsistentFields) {
 	EXPECT_NE(parse({"--rate", "10"}).error.find("access.port"), std::string::npos);
 	auto r = parse({"--access-port", "net_null0", "--lac", "198.18.0.2", "--lns", "198.18.0.1", "--core-port", "net_null1",
 	                "--core-address", "198.19.0.2", "--core-next-hop", "198.19.0.1", "--tunnels", "1", "--sessions",
-	                "200", "--rate", "10"});
+	                "200", "--sessions-per-tunnel", "100", "--rate", "10"});
 	EXPECT_NE(r.error.find("exceeds tunnels x sessions_per_tunnel"), std::string::npos) << r.error;
 	r = parse({"--access-port", "net_null0", "--lac", "198.18.0.2", "--lns", "198.18.0.1", "--core-port", "net_null1",
 	           "--core-address", "198.19.0.2", "--core-next-hop", "198.19.0.1", "--hide-avps", "--rate", "10"});
@@ -158,6 +158,33 @@ TEST(GenConfig, ValidationCatchesMissingAndInconsistentFields) {
 	EXPECT_NE(parse({"--lac", "1.2.3", "--rate", "10"}).error.find("--lac"), std::string::npos);
 	EXPECT_NE(parse({"--bogus"}).error.find("unknown option"), std::string::npos);
 	EXPECT_TRUE(parse({"--help"}).help);
+}
+
+TEST(GenConfig, SessionsAndTunnelsSpreadEvenly) {
+	const std::vector<std::string> base{"--access-port", "net_null0", "--lac", "198.18.0.2", "--lns", "198.18.0.1",
+	                                    "--core-port", "net_null1", "--core-address", "198.19.0.2",
+	                                    "--core-next-hop", "198.19.0.1", "--rate", "10"};
+	auto with = [&](std::initializer_list<const char *> extra) {
+		std::vector<const char *> v;
+		for (const std::string &a : base)
+			v.push_back(a.c_str());
+		v.insert(v.end(), extra);
+		return parse(v);
+	};
+	auto r = with({"--sessions", "100", "--tunnels", "2"});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.sessions.tunnels, 2u);
+	EXPECT_EQ(r.options.cfg.sessions.sessions_per_tunnel, 50u);
+	r = with({"--sessions", "101", "--tunnels", "2"});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.sessions.sessions_per_tunnel, 51u);
+	r = with({"--sessions", "100"}); // the total alone: the default 100 per tunnel
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.sessions.tunnels, 1u);
+	EXPECT_EQ(r.options.cfg.sessions.sessions_per_tunnel, 100u);
+	r = with({"--sessions", "100", "--tunnels", "2", "--sessions-per-tunnel", "80"}); // explicit wins
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.sessions.sessions_per_tunnel, 80u);
 }
 
 TEST(GenConfig, BenchNeedsOnlyTheAccessPort) {
@@ -225,6 +252,213 @@ TEST(GenConfig, ExampleRunFilesAreValid) {
 		auto r = parse_args(args);
 		EXPECT_TRUE(r.ok()) << name << ": " << r.error;
 	}
+}
+
+} // namespace
+} // namespace l2tpx::gen::dpdk
+
+namespace l2tpx::gen::dpdk {
+namespace {
+
+// Proxy LCP / authentication, IPv6CP and teardown pacing: keys, flags, validation.
+TEST(GenConfig, ProxyIpv6cpAndTeardownRate) {
+	const std::string base = std::string(full).substr(0, std::string(full).find("[traffic]"));
+	temp_file f(base + "proxy_lcp = true\nproxy_auth = true\nipv6cp = true\nteardown_rate = 250.5\n"
+	                   "[traffic]\nrate_per_stream = 10\n");
+	auto r = parse({"-c", f.path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_TRUE(r.options.cfg.sessions.proxy_lcp);
+	EXPECT_TRUE(r.options.cfg.sessions.proxy_auth);
+	EXPECT_TRUE(r.options.cfg.sessions.enable_ipv6cp);
+	EXPECT_DOUBLE_EQ(r.options.cfg.sessions.teardown_rate, 250.5);
+	// Absent keys keep the old behaviour.
+	temp_file plain(full);
+	r = parse({"-c", plain.path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_FALSE(r.options.cfg.sessions.proxy_lcp);
+	EXPECT_FALSE(r.options.cfg.sessions.proxy_auth);
+	EXPECT_FALSE(r.options.cfg.sessions.enable_ipv6cp);
+	EXPECT_EQ(r.options.cfg.sessions.teardown_rate, 0.0);
+	// Flags.
+	r = parse({"-c", plain.path.c_str(), "--proxy-lcp", "--proxy-auth", "--ipv6cp", "--teardown-rate", "40"});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_TRUE(r.options.cfg.sessions.proxy_lcp && r.options.cfg.sessions.proxy_auth);
+	EXPECT_TRUE(r.options.cfg.sessions.enable_ipv6cp);
+	EXPECT_DOUBLE_EQ(r.options.cfg.sessions.teardown_rate, 40.0);
+	// Errors.
+	r = parse({"-c", plain.path.c_str(), "--proxy-auth"});
+	EXPECT_NE(r.error.find("proxy_auth needs sessions.proxy_lcp"), std::string::npos) << r.error;
+	r = parse({"-c", plain.path.c_str(), "--teardown-rate", "-1"});
+	EXPECT_NE(r.error.find("--teardown-rate"), std::string::npos) << r.error;
+	r = parse({"-c", plain.path.c_str(), "--teardown-rate", "fast"});
+	EXPECT_NE(r.error.find("--teardown-rate"), std::string::npos) << r.error;
+	for (const char *bad : {"proxy_lcp = 1\n", "teardown_rate = -5\n", "teardown_rate = \"x\"\n"}) {
+		temp_file b(base + bad + "[traffic]\nrate_per_stream = 10\n");
+		r = parse({"-c", b.path.c_str()});
+		EXPECT_NE(r.error.find("sessions."), std::string::npos) << bad << " " << r.error;
+	}
+}
+
+// config/gen-proxy.toml, the example of these keys, stays valid.
+TEST(GenConfig, ProxyExampleRunFileIsValid) {
+	const char *root = std::getenv("L2TPX_SOURCE_ROOT");
+	if (root == nullptr)
+		GTEST_SKIP() << "L2TPX_SOURCE_ROOT not set";
+	const std::string path = std::string(root) + "/config/gen-proxy.toml";
+	auto r = parse_args(std::vector<const char *>{"-c", path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_TRUE(r.options.cfg.sessions.proxy_lcp && r.options.cfg.sessions.proxy_auth);
+	EXPECT_GT(r.options.cfg.sessions.teardown_rate, 0.0);
+}
+
+} // namespace
+} // namespace l2tpx::gen::dpdk
+
+namespace l2tpx::gen::dpdk {
+namespace {
+
+// Static L2TPv3 pseudowires ([[static_tunnel]] / [[static_session]]) and RX queues.
+constexpr const char *pw_file = R"(
+[access]
+port = "net_af_packet0,iface=a"
+rx_queues = 2
+[core]
+port = "net_af_packet1,iface=c"
+rx_queues = 4
+[[static_tunnel]]
+tunnel_id = 20
+peer_tunnel_id = 10
+encap = "udp"
+local = "192.0.2.2"
+remote = "192.0.2.1"
+udp_sport = 1705
+[[static_tunnel]]
+tunnel_id = 21
+encap = "ip"
+local = "2001:db8:5::2"
+remote = "2001:db8:5::1"
+[[static_session]]
+tunnel_id = 20
+session_id = 200
+peer_session_id = 100
+cookie = "0x01020304"
+peer_cookie = "0x1112131415161718"
+l2spec_type = "default"
+seq = "send"
+pseudowire = "eth_vlan"
+vlan = 42
+[[static_session]]
+tunnel_id = 21
+session_id = 201
+peer_session_id = 101
+l2spec_type = "none"
+[traffic]
+rate_per_stream = 10
+)";
+
+TEST(GenConfigPw, StaticPseudowiresAndQueues) {
+	temp_file f(pw_file);
+	auto r = parse({"-c", f.path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	const gen_config &c = r.options.cfg;
+	ASSERT_TRUE(c.pseudowires());
+	EXPECT_EQ(c.access.rx_queues, 2);
+	EXPECT_EQ(c.core.rx_queues, 4);
+	ASSERT_EQ(c.pw_tunnels.size(), 2u);
+	const pw_tunnel_config &t0 = c.pw_tunnels[0], &t1 = c.pw_tunnels[1];
+	EXPECT_EQ(t0.tunnel_id, 20u);
+	EXPECT_EQ(t0.peer_tunnel_id, 10u);
+	EXPECT_EQ(t0.encap, cfg::l2tp_encap::udp);
+	EXPECT_TRUE(t0.local.is_v4());
+	EXPECT_EQ(t0.udp_sport, 1705);
+	EXPECT_EQ(t0.udp_dport, 1701);
+	EXPECT_EQ(t1.encap, cfg::l2tp_encap::ip);
+	EXPECT_TRUE(t1.remote.is_v6());
+	ASSERT_EQ(c.pw_sessions.size(), 2u);
+	const pw_session_config &s0 = c.pw_sessions[0], &s1 = c.pw_sessions[1];
+	EXPECT_EQ(s0.session_id, 200u);
+	EXPECT_EQ(s0.peer_session_id, 100u);
+	EXPECT_EQ(s0.cookie, (std::vector<uint8_t>{1, 2, 3, 4}));
+	EXPECT_EQ(s0.peer_cookie.size(), 8u);
+	EXPECT_TRUE(s0.l2spec);
+	EXPECT_TRUE(s0.seq_send);
+	EXPECT_FALSE(s0.seq_recv);
+	EXPECT_TRUE(s0.eth_vlan);
+	EXPECT_EQ(s0.vlan, 42);
+	EXPECT_FALSE(s1.l2spec);
+	EXPECT_FALSE(s1.eth_vlan);
+	// Defaults a pseudowire run fills in: the inner packets' far end.
+	EXPECT_EQ(c.core.addresses, std::vector<uint32_t>{0xC6130002u});
+	// Overheads: IPv4/UDP + 8 + cookie 8 + sublayer 4 + tagged Ethernet 18; IPv6/IP + 4 + 14.
+	EXPECT_EQ(pw_overhead(t0, s0), 20u + 16 + 8 + 4 + 18);
+	EXPECT_EQ(pw_overhead(t1, s1), 40u + 4 + 14);
+	// Without the new keys nothing changes.
+	temp_file plain(full);
+	auto p = parse({"-c", plain.path.c_str()});
+	ASSERT_TRUE(p.ok()) << p.error;
+	EXPECT_FALSE(p.options.cfg.pseudowires());
+	EXPECT_EQ(p.options.cfg.access.rx_queues, 1);
+	EXPECT_EQ(p.options.cfg.core.rx_queues, 1);
+}
+
+TEST(GenConfigPw, ErrorsNameTheField) {
+	const std::string head = "[access]\nport = \"a\"\n[core]\nport = \"c\"\n[traffic]\nrate_per_stream = 10\n";
+	const std::string tun = "[[static_tunnel]]\ntunnel_id = 1\nlocal = \"192.0.2.2\"\nremote = \"192.0.2.1\"\n";
+	const std::string ses = "[[static_session]]\ntunnel_id = 1\nsession_id = 5\npeer_session_id = 6\n";
+	struct bad {
+		std::string toml;
+		const char *expect;
+	};
+	const bad cases[] = {
+	    {head + "[[static_tunnel]]\ntunnel_id = 1\nlocal = \"192.0.2.2\"\n", "static_tunnel[0]: missing key"},
+	    {head + "[[static_tunnel]]\ntunnel_id = 1\nlocal = \"192.0.2.2\"\nremote = \"2001:db8::1\"\n",
+	     "static_tunnel[0].remote: invalid value"},
+	    {head + "[[static_tunnel]]\ntunnel_id = 1\nlocal = \"192.0.2.x\"\nremote = \"192.0.2.1\"\n",
+	     "static_tunnel[0].local: invalid value"},
+	    {head + tun + "encap = \"gre\"\n", "static_tunnel[0].encap: invalid value"},
+	    {head + tun + "port = \"wan\"\n", "static_tunnel[0].port: unknown key"},
+	    {head + tun + tun, "static_tunnel[1].tunnel_id: duplicate"},
+	    {head + ses, "static_session[0].tunnel_id: bad reference"},
+	    {head + tun + ses + "cookie = \"0x010203\"\n", "static_session[0].cookie: invalid value"},
+	    {head + tun + ses + "seq = \"both\"\nl2spec_type = \"none\"\n", "sequencing needs l2spec_type"},
+	    {head + tun + ses + "pseudowire = \"eth_vlan\"\n", "eth_vlan\" and vlan go together"},
+	    {head + tun + ses + "vlan = 4095\n", "static_session[0].vlan: value out of range"},
+	    {head + tun + ses + ses, "static_session[1].session_id: duplicate"},
+	    {head + tun + ses + "[[static_session]]\ntunnel_id = 1\nsession_id = 7\npeer_session_id = 8\n",
+	     "more than one untagged"},
+	    {head + tun + ses + "attachment_port = \"lan\"\n", "static_session[0].attachment_port: unknown key"},
+	    {"static_tunnel = 1\n" + head, "expected [[static_tunnel]] tables"},
+	    {head + tun, "[[static_tunnel]] without a [[static_session]]"},
+	    {head + tun + ses + "[[static_tunnel]]\ntunnel_id = 2\nlocal = \"192.0.2.2\"\nremote = \"192.0.2.9\"\n",
+	     "one LNS address per address family"},
+	    {head + "[access]\n", "TOML syntax error"},
+	    {head.substr(0, head.find("[core]")) + "rx_queues = 0\n" + head.substr(head.find("[core]")), "access.rx_queues"},
+	};
+	for (const bad &b : cases) {
+		temp_file f(b.toml);
+		auto r = parse({"-c", f.path.c_str()});
+		ASSERT_FALSE(r.ok()) << b.toml;
+		EXPECT_NE(r.error.find(b.expect), std::string::npos) << b.expect << " / " << r.error;
+	}
+	// A pseudowire run needs both ports, and the frames must fit the MTU.
+	temp_file no_core("[access]\nport = \"a\"\n[traffic]\nrate_per_stream = 10\n" + tun + ses);
+	EXPECT_NE(parse({"-c", no_core.path.c_str()}).error.find("core.port"), std::string::npos);
+	temp_file f(head + tun + ses);
+	EXPECT_TRUE(parse({"-c", f.path.c_str()}).ok());
+	// IPv4 20 + UDP/L2TPv3 16 + sublayer 4 + Ethernet 14 + inner (size - 18) <= 1500.
+	auto big = parse({"-c", f.path.c_str(), "--frame-size", "1465"});
+	EXPECT_NE(big.error.find("does not fit access.mtu"), std::string::npos) << big.error;
+	EXPECT_TRUE(parse({"-c", f.path.c_str(), "--frame-size", "1464"}).ok());
+}
+
+TEST(GenConfigPw, ExampleRunFileIsValid) {
+	const char *root = std::getenv("L2TPX_SOURCE_ROOT");
+	if (root == nullptr)
+		GTEST_SKIP() << "L2TPX_SOURCE_ROOT not set";
+	const std::string path = std::string(root) + "/config/gen-v3.toml";
+	auto r = parse_args(std::vector<const char *>{"-c", path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.pw_sessions.size(), 2u);
 }
 
 } // namespace

@@ -23,8 +23,10 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/call_manager.hpp"
+#include "shared/config/config_loader.hpp"
 #include "tools/gen/dpdk/worker.hpp"
 #include "tools/gen/lac/call_table.hpp"
+#include "tools/gen/lac/proxy_negotiation.hpp"
 #include "tools/gen/traffic/report.hpp"
 
 namespace l2tpx::gen::dpdk {
@@ -60,7 +62,7 @@ bool find_port(const std::string &devargs, uint16_t &id) {
 }
 
 std::string setup_port(const std::string &devargs, const std::optional<mac> &want_mac, uint16_t txqs, rte_mempool *pool,
-                       port_info &p) {
+                       port_info &p, uint16_t rxqs = 1) {
 	p.name = devargs.substr(0, devargs.find(','));
 	if (!find_port(devargs, p.id))
 		return "port " + p.name + ": not found (check the devargs and the EAL arguments)";
@@ -71,17 +73,28 @@ std::string setup_port(const std::string &devargs, const std::optional<mac> &wan
 	if (info.max_tx_queues < txqs)
 		return "port " + p.name + ": " + std::to_string(txqs) + " worker lcores need as many TX queues, the device has " +
 		       std::to_string(info.max_tx_queues) + " (net_af_packet: add qpairs=N to its devargs)";
+	if (info.max_rx_queues < rxqs)
+		return "port " + p.name + ": rx_queues = " + std::to_string(rxqs) + " but the device has " +
+		       std::to_string(info.max_rx_queues) + " RX queues (net_af_packet: qpairs=N in its devargs)";
 	rte_eth_conf ec{};
-	rc = rte_eth_dev_configure(p.id, 1, txqs, &ec);
+	if (rxqs > 1 && info.flow_type_rss_offloads) {
+		// RSS over addresses and ports where the device hashes itself (net_af_packet spreads
+		// by its fanout hash and offers none).
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	}
+	rc = rte_eth_dev_configure(p.id, rxqs, txqs, &ec);
 	if (rc != 0)
 		return "port " + p.name + ": configure failed: " + rte_strerror(-rc);
 	uint16_t nb_rxd = 1024, nb_txd = 1024;
 	rte_eth_dev_adjust_nb_rx_tx_desc(p.id, &nb_rxd, &nb_txd);
 	const int socket = rte_eth_dev_socket_id(p.id);
 	const unsigned sock = socket < 0 ? unsigned(SOCKET_ID_ANY) : unsigned(socket);
-	rc = rte_eth_rx_queue_setup(p.id, 0, nb_rxd, sock, nullptr, pool);
-	if (rc != 0)
-		return "port " + p.name + ": RX queue setup failed: " + rte_strerror(-rc);
+	for (uint16_t q = 0; q < rxqs; ++q) {
+		rc = rte_eth_rx_queue_setup(p.id, q, nb_rxd, sock, nullptr, pool);
+		if (rc != 0)
+			return "port " + p.name + ": RX queue setup failed: " + rte_strerror(-rc);
+	}
 	for (uint16_t q = 0; q < txqs; ++q) {
 		rc = rte_eth_tx_queue_setup(p.id, q, nb_txd, sock, nullptr);
 		if (rc != 0)
@@ -126,10 +139,14 @@ public:
 	~generator() { shutdown(); }
 
 	int run(const std::string &argv0) {
+		if (c_.pseudowires() && !o_.bench)
+			prepare_pseudowires();
 		if (!init_eal(argv0))
 			return exit_runtime;
 		if (o_.bench)
 			return bench();
+		if (c_.pseudowires())
+			return run_pseudowires();
 		if (!resolve_neighbours())
 			return exit_runtime;
 		make_call_managers();
@@ -147,6 +164,8 @@ public:
 			hold(c_.sessions.hold_ms, "hold");
 		}
 		teardown_phase();
+		if (teardown_)
+			print_paced_teardown();
 		std::printf("teardown: %u of %u tunnels closed cleanly (StopCCN acknowledged)\n", tunnels_closed_clean_,
 		            calls_.tunnels_opened());
 		std::fflush(stdout);
@@ -187,14 +206,20 @@ private:
 			std::fprintf(stderr, "l2tpx-gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 			return false;
 		}
-		ctl_rx_ = rte_ring_create("gen_ctl_rx", 4096, int(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		// Several RX queues: a worker per queue, so several producers on the control ring.
+		const uint16_t rxqs = std::max(c_.access.rx_queues, c_.core.port.empty() ? uint16_t(1) : c_.core.rx_queues);
+		if (rxqs > lcores.size()) {
+			std::fprintf(stderr, "l2tpx-gen: %u RX queues need as many worker lcores (have %zu)\n", rxqs, lcores.size());
+			return false;
+		}
+		ctl_rx_ = rte_ring_create("gen_ctl_rx", 4096, int(rte_socket_id()), (rxqs > 1 ? 0 : RING_F_SP_ENQ) | RING_F_SC_DEQ);
 		ctl_tx_ = rte_ring_create("gen_ctl_tx", 4096, int(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!ctl_rx_ || !ctl_tx_) {
 			std::fprintf(stderr, "l2tpx-gen: rings: %s\n", rte_strerror(rte_errno));
 			return false;
 		}
 		const uint16_t txqs = uint16_t(lcores.size());
-		if (auto e = setup_port(c_.access.port, c_.access.local_mac, txqs, pool_, access_); !e.empty()) {
+		if (auto e = setup_port(c_.access.port, c_.access.local_mac, txqs, pool_, access_, c_.access.rx_queues); !e.empty()) {
 			std::fprintf(stderr, "l2tpx-gen: %s\n", e.c_str());
 			return false;
 		}
@@ -203,7 +228,7 @@ private:
 				std::fprintf(stderr, "l2tpx-gen: the access and core ports must differ\n");
 				return false;
 			}
-			if (auto e = setup_port(c_.core.port, c_.core.local_mac, txqs, pool_, core_); !e.empty()) {
+			if (auto e = setup_port(c_.core.port, c_.core.local_mac, txqs, pool_, core_, c_.core.rx_queues); !e.empty()) {
 				std::fprintf(stderr, "l2tpx-gen: %s\n", e.c_str());
 				return false;
 			}
@@ -214,7 +239,12 @@ private:
 			w->access_port = access_.id;
 			w->core_port = core_.id;
 			w->txq = uint16_t(i);
-			w->rx = i == 0 && !o_.bench;
+			w->rx = i < rxqs && !o_.bench;
+			w->rxq = uint16_t(i);
+			w->rx_access = i < c_.access.rx_queues;
+			w->rx_core = i < c_.core.rx_queues;
+			w->send_ctl = i == 0 && !o_.bench;
+			w->pw = c_.pseudowires() ? &pw_rx_ : nullptr;
 			w->ctl_rx = ctl_rx_;
 			w->ctl_tx = ctl_tx_;
 			w->pool = pool_;
@@ -300,11 +330,12 @@ private:
 			send_frame(port, {f, n});
 	}
 
-	uint32_t access_next_hop() const { return c_.access.gateway.value_or(c_.access.lns); }
+	uint32_t access_next_hop() const { return c_.access.gateway.value_or(c_.pseudowires() ? pw_remote4_ : c_.access.lns); }
 
 	void handle_arp(uint16_t port, const arp_packet &a) {
 		const bool access = port == access_.id;
-		const std::vector<uint32_t> &mine = access ? c_.access.lac_addresses : c_.core.addresses;
+		const std::vector<uint32_t> &mine =
+		    access ? (c_.pseudowires() ? pw_local4_ : c_.access.lac_addresses) : c_.core.addresses;
 		const uint32_t nh = access ? access_next_hop() : c_.core.next_hop;
 		std::optional<mac> &nh_mac = access ? access_nh_mac_ : core_nh_mac_;
 		const bool is_static = access ? c_.access.lns_mac.has_value() : c_.core.next_hop_mac.has_value();
@@ -325,6 +356,8 @@ private:
 			const uint16_t port = m[i]->port;
 			if (auto a = parse_arp(f)) {
 				handle_arp(port, *a);
+			} else if (auto nd = c_.pseudowires() ? parse_nd(f) : std::nullopt) {
+				handle_nd(port, *nd);
 			} else if (port == access_.id) {
 				const rx_frame r = classify_access(f, c_.access.local_port, c_.core.udp_port);
 				if (r.kind == rx_kind::l2tp_control && r.src_ip == c_.access.lns) {
@@ -393,6 +426,8 @@ private:
 		const sessions_config &s = c_.sessions;
 		timers_ = std::make_unique<cp::timer_service>(to_time_point(now_ns()));
 		calls_.on_fail([this](uint32_t, const std::string &why) { failures_[why]++; });
+		if (s.proxy_lcp)
+			calls_.on_setup([this](uint32_t i, cp::call_params &p) { return proxy_for(i, p); });
 		for (uint32_t lac = 0; lac < c_.access.lac_addresses.size(); ++lac) {
 			const uint32_t addr = c_.access.lac_addresses[lac];
 			cp::call_manager::config cfg;
@@ -434,8 +469,10 @@ private:
 					    ++ctl_tx_dropped_;
 			    });
 			cm->on_network_up = [this, lac](cp::session &ss, cp::ppp::ppp_link &l) {
-				if (calls_.network_up(lac, ss, l.local_ipv4().value))
+				if (calls_.network_up(lac, ss, l.local_ipv4().value)) {
 					++ups_since_tick_;
+					note_proxy(l);
+				}
 			};
 			cm->on_link_finished = [this, lac](cp::session_key k, cp::ppp::down_reason why) {
 				uint32_t i = 0;
@@ -529,9 +566,32 @@ private:
 		so.hz = hz_;
 		so.max_lag = c_.run.traffic.max_lag_ms * hz_ / 1000;
 		x.sched = std::make_unique<scheduler>(so);
-		if (up_dir)
-			assign_streams(*x.sched, *plan_, direction::up, w, W,
-			               upstream_overhead(c_.sessions.data_sequence) + ethernet_wire_overhead);
+		// A pseudowire run's bit rates count the first pseudowire's encapsulation.
+		const uint32_t up_overhead =
+		    c_.pseudowires() ? pw_overhead(*c_.pw_tunnel(c_.pw_sessions[0].tunnel_id), c_.pw_sessions[0])
+		                     : upstream_overhead(c_.sessions.data_sequence);
+		// Sequenced upstream (data Ns, or the L2TPv3 sublayer's): a session's Ns comes from one
+		// template, so all of its upstream streams go to one worker (session % workers).
+		const bool sequenced =
+		    c_.pseudowires()
+		        ? std::any_of(c_.pw_sessions.begin(), c_.pw_sessions.end(), [](const auto &s) { return s.seq_send; })
+		        : c_.sessions.data_sequence;
+		if (up_dir && sequenced && W > 1) {
+			std::map<uint64_t, int> profiles;
+			for (size_t id = 0; id < plan_->streams.size(); ++id) {
+				const stream_info &si = plan_->streams[id];
+				if (si.dir != direction::up || si.session % W != w)
+					continue;
+				const rate &r = plan_->rates[id];
+				auto it = profiles.find(r.value);
+				if (it == profiles.end())
+					it = profiles.emplace(r.value, x.sched->add_profile(r, plan_->pattern, up_overhead + ethernet_wire_overhead))
+					         .first;
+				x.sched->add_stream(uint32_t(id), it->second);
+			}
+		} else if (up_dir) {
+			assign_streams(*x.sched, *plan_, direction::up, w, W, up_overhead + ethernet_wire_overhead);
+		}
 		if (down_dir)
 			assign_streams(*x.sched, *plan_, direction::down, w, W, ethernet_wire_overhead);
 		x.up = ups;
@@ -546,14 +606,21 @@ private:
 	void traffic_phase(run_result &rr) {
 		const traffic_config &tc = c_.run.traffic;
 		rr.duration_s = double(tc.duration_ms) / 1000.0;
-		rr.sessions_requested = uint32_t(calls_.size());
-		const std::vector<uint32_t> up = calls_.up_with_address();
-		rr.sessions_up = uint32_t(up.size());
-		if (up.empty() || stop_.load() || tc.duration_ms == 0 || !prepare_traffic(up, rr))
-			return;
+		if (c_.pseudowires()) { // static: every pseudowire is up from the start
+			rr.sessions_requested = rr.sessions_up = uint32_t(c_.pw_sessions.size());
+			if (stop_.load() || tc.duration_ms == 0 || !prepare_pw_traffic(rr))
+				return;
+		} else {
+			rr.sessions_requested = uint32_t(calls_.size());
+			const std::vector<uint32_t> up = calls_.up_with_address();
+			rr.sessions_up = uint32_t(up.size());
+			if (up.empty() || stop_.load() || tc.duration_ms == 0 || !prepare_traffic(up, rr))
+				return;
+		}
 		traffic_ran_ = true;
-		std::fprintf(stderr, "l2tpx-gen: traffic: %zu streams over %zu sessions for %.3f s (%s)\n",
-		             plan_->streams.size(), up.size(), rr.duration_s, to_string(tc.direction));
+		std::fprintf(stderr, "l2tpx-gen: traffic: %zu streams over %u %s for %.3f s (%s)\n", plan_->streams.size(),
+		             rr.sessions_up, c_.pseudowires() ? "pseudowires" : "sessions", rr.duration_s,
+		             to_string(tc.direction));
 		phase_ = "traffic";
 		snapshot_reset();
 		const uint64_t t0 = now_ns();
@@ -602,16 +669,23 @@ private:
 		for (uint32_t cycle = 0; cycle < c_.sessions.flap_cycles && !stop_.load(); ++cycle) {
 			phase_ = "flap down";
 			uint32_t downs = 0;
-			for (uint32_t i = 0; i < calls_.size(); ++i) {
-				call &c = calls_[i];
-				if (c.phase != call_phase::up)
-					continue;
-				if (cms_[c.lac]->disconnect(c.tid, c.sid))
-					++downs;
+			if (c_.sessions.teardown_rate > 0) {
+				const clear_result r = clear_calls("flap down");
+				downs = r.cleared;
+				flap_teardown_s_ += r.seconds();
+				flap_teardown_failed_ += r.failed;
+			} else {
+				for (uint32_t i = 0; i < calls_.size(); ++i) {
+					call &c = calls_[i];
+					if (c.phase != call_phase::up)
+						continue;
+					if (cms_[c.lac]->disconnect(c.tid, c.sid))
+						++downs;
+				}
+				const uint64_t wait_end = now_ns() + 10'000'000'000ull;
+				while (calls_.up() > 0 && now_ns() < wait_end && !stop_.load())
+					pump(1000);
 			}
-			const uint64_t wait_end = now_ns() + 10'000'000'000ull;
-			while (calls_.up() > 0 && now_ns() < wait_end && !stop_.load())
-				pump(1000);
 			hold(c_.sessions.flap_down_ms, "flap down");
 			const uint32_t failed_before = calls_.failed();
 			for (call &c : calls_.calls())
@@ -636,8 +710,84 @@ private:
 	void teardown_phase() {
 		tearing_down_ = true;
 		phase_ = "teardown";
+		if (c_.sessions.teardown_rate > 0 && !stop_.load())
+			teardown_ = clear_calls("teardown");
 		tunnels_closed_clean_ = clear_all_tunnels(cms_, [this] { pump(1000); }, 10'000'000'000ull);
 		end_progress();
+	}
+
+	// Clears the calls that are up at sessions.teardown_rate with at most max_outstanding
+	// in flight; the deadline leaves each call the LCP Terminate timeout and a margin.
+	clear_result clear_calls(const char *phase_name) {
+		phase_ = phase_name;
+		clear_limits lim;
+		lim.rate = c_.sessions.teardown_rate;
+		lim.max_outstanding = c_.sessions.max_outstanding;
+		lim.timeout_ns = (static_cast<uint64_t>(double(calls_.up()) / lim.rate) + 30) * 1'000'000'000ull;
+		clear_result r = calls_.clear_all(lim, stop_, [this](bool more) { pump(more ? 100 : 1000); });
+		end_progress();
+		if (r.interrupted)
+			interrupted_ = true;
+		return r;
+	}
+
+	// Proxy LCP / authentication AVPs for call i's ICCN: what a LAC that negotiated with the
+	// user would send (tools/gen/lac/proxy_negotiation.hpp).
+	std::string proxy_for(uint32_t i, cp::call_params &p) {
+		const call &c = calls_[i];
+		const uint32_t n = i + 1, t = c.tunnel_index + 1, sn = c.in_tunnel + 1;
+		proxy_spec ps;
+		ps.lcp = true;
+		ps.auth = c_.sessions.proxy_auth;
+		ps.method = c_.sessions.auth == ppp_auth::pap ? proxy_method::pap : proxy_method::chap;
+		ps.user = expand_credentials(c_.sessions.user, n, t, sn);
+		ps.secret = expand_credentials(c_.sessions.password, n, t, sn);
+		if (!synthesise_proxy(ps, rng_, p))
+			return "proxy AVPs: cannot build them (user or password over 255 bytes, or MD5 refused)";
+		return {};
+	}
+
+	// At network_up: did the LNS take the proxied LCP / authentication, or redo them?
+	void note_proxy(const cp::ppp::ppp_link &l) {
+		if (!c_.sessions.proxy_lcp)
+			return;
+		++proxy_.setups;
+		if (l.proxy_used() && l.lcp_renegotiations() == 0)
+			++proxy_.lcp_taken;
+		else
+			++proxy_.lcp_renegotiated;
+		if (c_.sessions.proxy_auth) {
+			if (l.proxy_auth_used() && l.auth_frames_sent() == 0)
+				++proxy_.auth_taken;
+			else
+				++proxy_.auth_redone;
+		}
+	}
+
+	void print_paced_teardown() {
+		const clear_result &t = *teardown_;
+		std::printf("teardown: %u of %u calls cleared at %.0f/s in %.3f s (%.1f/s), %u failed; clear to down avg %.1f ms, "
+		            "max %.1f ms\n",
+		            t.cleared, t.requested, c_.sessions.teardown_rate, t.seconds(),
+		            t.seconds() > 0 ? t.cleared / t.seconds() : 0.0, t.failed, t.avg_ms, t.max_ms);
+		for (auto &[why, n] : t.failures)
+			std::printf("  %6u  %s\n", n, why.c_str());
+		if (o_.json_path.empty())
+			return;
+		nlohmann::ordered_json j;
+		j["rate"] = c_.sessions.teardown_rate;
+		j["requested"] = t.requested;
+		j["cleared"] = t.cleared;
+		j["failed"] = t.failed;
+		j["seconds"] = t.seconds();
+		j["clears_per_s"] = t.seconds() > 0 ? t.cleared / t.seconds() : 0.0;
+		j["avg_ms"] = t.avg_ms;
+		j["max_ms"] = t.max_ms;
+		nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+		for (auto &[why, n] : t.failures)
+			reasons[why] = n;
+		j["failures"] = reasons;
+		json_["teardown"] = j;
 	}
 
 	// ---------------------------------------------------------------- progress and report
@@ -710,9 +860,12 @@ private:
 			pass = false;
 		}
 		// Sessions and setup.
-		std::printf("sessions: %u requested, %u up, %u failed; setup %.3f s (%.1f/s); %u tunnels\n",
-		            rr.sessions_requested, rr.sessions_up, calls_.failed(), setup_s_,
-		            setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0, calls_.tunnels_opened());
+		if (c_.pseudowires())
+			std::printf("pseudowires: %u static L2TPv3 sessions in %zu tunnels\n", rr.sessions_up, c_.pw_tunnels.size());
+		else
+			std::printf("sessions: %u requested, %u up, %u failed; setup %.3f s (%.1f/s); %u tunnels\n",
+			            rr.sessions_requested, rr.sessions_up, calls_.failed(), setup_s_,
+			            setup_s_ > 0 ? rr.sessions_up / setup_s_ : 0.0, calls_.tunnels_opened());
 		if (!failures_.empty()) {
 			std::printf("setup failures by reason:\n");
 			for (auto &[why, n] : failures_)
@@ -726,6 +879,29 @@ private:
 		if (flap_cycles_done_)
 			std::printf("flap: %u cycles, %" PRIu64 " setups in %.3f s (%.1f/s)\n", flap_cycles_done_, flap_setups_,
 			            flap_setup_s_, flap_setup_s_ > 0 ? double(flap_setups_) / flap_setup_s_ : 0.0);
+		if (flap_cycles_done_ && c_.sessions.teardown_rate > 0)
+			std::printf("flap teardown: %.3f s in all at %.0f/s, %u failed\n", flap_teardown_s_,
+			            c_.sessions.teardown_rate, flap_teardown_failed_);
+		if (c_.sessions.proxy_lcp) {
+			std::printf("proxy: LCP%s AVPs in %u setups: LCP taken by the LNS %u, renegotiated %u",
+			            c_.sessions.proxy_auth ? " + authentication" : "", proxy_.setups, proxy_.lcp_taken,
+			            proxy_.lcp_renegotiated);
+			if (c_.sessions.proxy_auth)
+				std::printf("; authentication taken %u, redone %u", proxy_.auth_taken, proxy_.auth_redone);
+			std::printf("\n");
+		}
+		uint32_t v6_opened = 0, v6_sessions = 0;
+		if (c_.sessions.enable_ipv6cp) {
+			for (const call &c : calls_.calls()) {
+				if (c.phase != call_phase::up)
+					continue;
+				++v6_sessions;
+				const cp::ppp::ppp_link *l = cms_[c.lac]->link(c.tid, c.sid);
+				if (l && l->ipv6cp_layer().fsm().is_opened() && l->local_iid() && l->peer_iid())
+					++v6_opened;
+			}
+			std::printf("ipv6cp: interface identifiers negotiated on %u of %u sessions up\n", v6_opened, v6_sessions);
+		}
 		const snapshot s = totals();
 		uint64_t tx_failed = 0, alloc_failed = 0, rx_other = 0, ring_full = 0;
 		for (auto &w : workers_) {
@@ -764,18 +940,210 @@ private:
 				setup["flap_cycles"] = flap_cycles_done_;
 				setup["flap_setups"] = flap_setups_;
 				setup["flap_setup_s"] = flap_setup_s_;
+				if (c_.sessions.teardown_rate > 0) {
+					setup["flap_teardown_s"] = flap_teardown_s_;
+					setup["flap_teardown_failed"] = flap_teardown_failed_;
+				}
 			}
+			if (c_.sessions.proxy_lcp) {
+				nlohmann::ordered_json p;
+				p["auth"] = c_.sessions.proxy_auth;
+				p["setups"] = proxy_.setups;
+				p["lcp_taken"] = proxy_.lcp_taken;
+				p["lcp_renegotiated"] = proxy_.lcp_renegotiated;
+				if (c_.sessions.proxy_auth) {
+					p["auth_taken"] = proxy_.auth_taken;
+					p["auth_redone"] = proxy_.auth_redone;
+				}
+				setup["proxy"] = p;
+			}
+			if (c_.sessions.enable_ipv6cp)
+				setup["ipv6cp"] = {{"sessions_up", v6_sessions}, {"opened", v6_opened}};
 			j["setup"] = setup;
 			j["ports"] = {{"tx_frames", s.tx},         {"tx_bytes", s.tx_bytes},         {"tx_refused", tx_failed},
 			              {"tx_no_mbuf", alloc_failed}, {"rx_measured", s.rx},            {"rx_not_traffic", rx_other},
 			              {"control_ring_full", ring_full}, {"control_tx_dropped", ctl_tx_dropped_},
 			              {"control_foreign", ctl_foreign_}};
+			if (c_.access.rx_queues > 1 || c_.core.rx_queues > 1)
+				for (auto &w : workers_)
+					if (w->rx)
+						j["ports"]["rx_measured_per_worker"].push_back(w->counters.rx_measured.load());
 			j["result"]["pass"] = pass;
 			for (auto &r : extra_reasons)
 				j["result"]["reasons"].push_back(r);
 			json_ = std::move(j); // written after the teardown
 		}
 		return pass ? exit_pass : exit_fail;
+	}
+
+	// ---------------------------------------------------------------- static pseudowires
+	// A pseudowire run (docs/generator.md, "Pseudowires"): no control connection; the access
+	// port carries L2TPv3 to and from the LNS, the core port the inner Ethernet frames to and
+	// from its attachment port.
+	void prepare_pseudowires() {
+		for (const pw_tunnel_config &t : c_.pw_tunnels) {
+			if (t.local.is_v6()) {
+				ipv6_addr a;
+				std::copy(t.local.bytes.begin(), t.local.bytes.end(), a.begin());
+				if (std::find(pw_local6_.begin(), pw_local6_.end(), a) == pw_local6_.end())
+					pw_local6_.push_back(a);
+				ipv6_addr r;
+				std::copy(t.remote.bytes.begin(), t.remote.bytes.end(), r.begin());
+				pw_remote6_ = r; // validate(): one per family
+			} else {
+				const uint32_t a = load_be32(t.local.bytes.data());
+				if (std::find(pw_local4_.begin(), pw_local4_.end(), a) == pw_local4_.end())
+					pw_local4_.push_back(a);
+				pw_remote4_ = load_be32(t.remote.bytes.data());
+			}
+			if (t.encap == cfg::l2tp_encap::ip)
+				pw_rx_.ip_encap = true;
+			else if (std::find(pw_rx_.udp_ports.begin(), pw_rx_.udp_ports.end(), t.udp_sport) == pw_rx_.udp_ports.end())
+				pw_rx_.udp_ports.push_back(t.udp_sport);
+		}
+		for (const pw_session_config &s : c_.pw_sessions) {
+			pw_rx_session r;
+			r.session_id = s.session_id;
+			r.cookie_len = uint8_t(s.cookie.size());
+			std::copy(s.cookie.begin(), s.cookie.end(), r.cookie.begin());
+			r.l2spec = s.l2spec;
+			pw_rx_.sessions.push_back(r);
+		}
+		std::sort(pw_rx_.sessions.begin(), pw_rx_.sessions.end(),
+		          [](const pw_rx_session &a, const pw_rx_session &b) { return a.session_id < b.session_id; });
+	}
+
+	int run_pseudowires() {
+		if (!resolve_pw_neighbours())
+			return exit_runtime;
+		// The LNS has just heard our ARP/ND (or is about to ask): a static session there may
+		// wait for our MAC before it takes data. One second of answering before the first
+		// measured packet.
+		hold(1000, "settle");
+		run_result rr;
+		traffic_phase(rr);
+		const int rc = print_report(rr);
+		if (!o_.json_path.empty()) {
+			json_.erase("setup");
+			nlohmann::ordered_json pws = nlohmann::ordered_json::array();
+			for (const pw_session_config &s : c_.pw_sessions) {
+				const pw_tunnel_config &t = *c_.pw_tunnel(s.tunnel_id);
+				pws.push_back({{"session_id", s.session_id},
+				               {"peer_session_id", s.peer_session_id},
+				               {"encap", t.encap == cfg::l2tp_encap::udp ? "udp" : "ip"},
+				               {"local", cfg::format_ip(t.local)},
+				               {"remote", cfg::format_ip(t.remote)},
+				               {"vlan", s.vlan}});
+			}
+			json_["pseudowires"] = pws;
+			std::ofstream f(o_.json_path);
+			f << json_.dump(2) << "\n";
+			if (!f)
+				std::fprintf(stderr, "l2tpx-gen: cannot write %s\n", o_.json_path.c_str());
+		}
+		return rc;
+	}
+
+	void handle_nd(uint16_t port, const nd_packet &n) {
+		if (port != access_.id)
+			return;
+		if (pw_remote6_ && !c_.access.lns_mac &&
+		    ((n.type == nd_solicit && n.src == *pw_remote6_) || (n.type == nd_advert && n.target == *pw_remote6_)))
+			access_nh6_mac_ = n.link_addr.value_or(n.eth_src);
+		const ipv6_addr unspecified{};
+		if (n.type == nd_solicit && n.src != unspecified &&
+		    std::find(pw_local6_.begin(), pw_local6_.end(), n.target) != pw_local6_.end()) {
+			uint8_t f[128];
+			if (size_t len = build_neighbor_advert(f, n.link_addr.value_or(n.eth_src), n.src, access_.addr, n.target))
+				send_frame(port, {f, len});
+		}
+	}
+
+	// The LNS's MAC for each address family the tunnels use: ARP and ND (or access.lns_mac).
+	bool resolve_pw_neighbours() {
+		if (c_.access.lns_mac)
+			access_nh_mac_ = access_nh6_mac_ = c_.access.lns_mac;
+		const bool need4 = pw_remote4_ != 0, need6 = pw_remote6_.has_value();
+		const uint64_t start = now_ns();
+		uint64_t last = 0;
+		while (!stop_.load()) {
+			if ((!need4 || access_nh_mac_) && (!need6 || access_nh6_mac_))
+				return true;
+			const uint64_t now = now_ns();
+			if (now - start > 10'000'000'000ull)
+				break;
+			if (now - last > 500'000'000ull) {
+				last = now;
+				if (need4 && !access_nh_mac_)
+					send_arp(access_.id, access_.addr, 1, pw_local4_[0], mac{}, access_next_hop(), broadcast_mac);
+				uint8_t f[128];
+				if (need6 && !access_nh6_mac_)
+					if (size_t n = build_neighbor_solicit(f, access_.addr, pw_local6_[0], *pw_remote6_))
+						send_frame(access_.id, {f, n});
+			}
+			pump(1000);
+		}
+		if (need4 && !access_nh_mac_)
+			std::fprintf(stderr, "l2tpx-gen: no ARP reply from %s on the access port (set access.lns_mac)\n",
+			             format_ipv4(access_next_hop()).c_str());
+		if (need6 && !access_nh6_mac_)
+			std::fprintf(stderr, "l2tpx-gen: no neighbour advertisement from the IPv6 tunnel remote (set access.lns_mac)\n");
+		return false;
+	}
+
+	bool prepare_pw_traffic(run_result &rr) {
+		const traffic_config &tc = c_.run.traffic;
+		const uint32_t n = uint32_t(c_.pw_sessions.size());
+		auto plan = plan_streams(tc, n);
+		if (!plan) {
+			std::fprintf(stderr, "l2tpx-gen: traffic plan: %s\n", to_string(plan.error()));
+			return false;
+		}
+		plan_ = std::make_unique<stream_plan>(std::move(*plan));
+		std::vector<stream_info> infos = plan_->streams;
+		for (auto &s : infos)
+			s.session = c_.pw_sessions[s.session].session_id; // reported: the generator's session ID
+		rr.set_streams(std::move(infos));
+		std::vector<tx_template> ups(n), downs(n);
+		const uint32_t core_ip = c_.core.addresses[0];
+		for (uint32_t k = 0; k < n; ++k) {
+			const pw_session_config &s = c_.pw_sessions[k];
+			const pw_tunnel_config &t = *c_.pw_tunnel(s.tunnel_id);
+			// The far side of the pseudowire: a made-up host per pseudowire (02:00:4c:33:k).
+			const mac host{0x02, 0x00, 0x4c, 0x33, uint8_t(k >> 8), uint8_t(k)};
+			const uint32_t host_ip = 0x64400000u + 10 + k; // 100.64.0.10 + k
+			pw_upstream_params u;
+			u.lns_mac = (t.local.is_v6() ? access_nh6_mac_ : access_nh_mac_).value_or(broadcast_mac);
+			u.local_mac = access_.addr;
+			u.local = t.local;
+			u.remote = t.remote;
+			u.udp = t.encap == cfg::l2tp_encap::udp;
+			u.sport = t.udp_sport;
+			u.dport = t.udp_dport;
+			u.peer_session_id = s.peer_session_id;
+			u.peer_cookie = s.peer_cookie;
+			u.l2spec = s.l2spec;
+			u.seq = s.seq_send;
+			u.inner_dst = core_.addr;
+			u.inner_src = host;
+			u.vlan = s.vlan;
+			u.src_ip = host_ip;
+			u.dst_ip = core_ip;
+			u.traffic_port = c_.core.udp_port;
+			ups[k] = build_pw_upstream_template(u);
+			pw_downstream_params d;
+			d.dst = host;
+			d.src = core_.addr;
+			d.vlan = s.vlan;
+			d.src_ip = core_ip;
+			d.dst_ip = host_ip;
+			d.traffic_port = c_.core.udp_port;
+			downs[k] = build_pw_downstream_template(d);
+		}
+		const bool up_dir = tc.direction != traffic_direction::down, down_dir = tc.direction != traffic_direction::up;
+		for (uint32_t w = 0; w < uint32_t(workers_.size()); ++w)
+			arm_worker(w, tc, up_dir, down_dir, ups, downs);
+		return true;
 	}
 
 	// ---------------------------------------------------------------- bench
@@ -875,6 +1243,14 @@ private:
 	port_info access_, core_;
 	std::vector<std::unique_ptr<worker_ctx>> workers_;
 	std::optional<mac> access_nh_mac_, core_nh_mac_;
+	// Pseudowire runs: the tunnels' addresses, how workers read the access port, the LNS's
+	// IPv6 MAC.
+	pw_rx_table pw_rx_;
+	std::vector<uint32_t> pw_local4_;
+	std::vector<ipv6_addr> pw_local6_;
+	uint32_t pw_remote4_ = 0;
+	std::optional<ipv6_addr> pw_remote6_;
+	std::optional<mac> access_nh6_mac_;
 	uint16_t ip_id_ = 1;
 	uint64_t ctl_tx_dropped_ = 0, ctl_foreign_ = 0;
 
@@ -892,6 +1268,12 @@ private:
 	uint32_t flap_cycles_done_ = 0;
 	uint64_t flap_setups_ = 0;
 	double flap_setup_s_ = 0;
+	double flap_teardown_s_ = 0;
+	uint32_t flap_teardown_failed_ = 0;
+	std::optional<clear_result> teardown_; // paced teardown (sessions.teardown_rate)
+	struct {
+		uint32_t setups = 0, lcp_taken = 0, lcp_renegotiated = 0, auth_taken = 0, auth_redone = 0;
+	} proxy_;
 	const char *phase_ = "start";
 	uint64_t last_tick_ns_ = 0;
 	snapshot last_snap_;

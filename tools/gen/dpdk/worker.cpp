@@ -53,11 +53,13 @@ public:
 			}
 			uint32_t work = 0;
 			if (c_.rx) {
-				work += poll_rx(c_.access_port, true);
-				if (c_.core_port != no_port)
+				if (c_.rx_access)
+					work += poll_rx(c_.access_port, true);
+				if (c_.rx_core && c_.core_port != no_port)
 					work += poll_rx(c_.core_port, false);
-				work += send_control();
 			}
+			if (c_.send_ctl && c_.ctl_tx)
+				work += send_control();
 			if (sending_)
 				work += send_traffic();
 			if (work) {
@@ -93,7 +95,7 @@ private:
 
 	uint32_t poll_rx(uint16_t port, bool access) {
 		std::array<rte_mbuf *, burst> m;
-		const uint16_t n = rte_eth_rx_burst(port, 0, m.data(), burst);
+		const uint16_t n = rte_eth_rx_burst(port, c_.rxq, m.data(), burst);
 		if (n == 0)
 			return 0;
 		const uint64_t now = rte_rdtsc();
@@ -105,7 +107,9 @@ private:
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
 			const std::span<const uint8_t> f(rte_pktmbuf_mtod(b, const uint8_t *), rte_pktmbuf_data_len(b));
-			const rx_frame r = access ? classify_access(f, c_.l2tp_port, c_.traffic_port) : classify_core(f, c_.traffic_port);
+			const rx_frame r = !access ? classify_core(f, c_.traffic_port)
+			                   : c_.pw  ? classify_access_pw(f, *c_.pw, c_.traffic_port)
+			                            : classify_access(f, c_.l2tp_port, c_.traffic_port);
 			switch (r.kind) {
 			case rx_kind::measured:
 				if (recorder_ && measuring_) {
@@ -116,6 +120,7 @@ private:
 				rte_pktmbuf_free(b);
 				break;
 			case rx_kind::arp:
+			case rx_kind::nd:
 			case rx_kind::l2tp_control:
 				b->port = port;
 				ctl[nctl++] = b;

@@ -1,7 +1,9 @@
-// The generator's worker lcores. Worker 0 owns the ports' single RX queue: it measures
-// traffic packets into its rx_recorder and hands ARP and L2TP control frames (control
-// messages and PPP frames other than IPv4) to the main lcore through the ctl_rx ring; it
-// also sends what the main lcore puts on the ctl_tx ring. Every worker w sends its share
+// The generator's worker lcores. Worker w polls RX queue w of each port that has more
+// than w queues (one queue: worker 0 alone; RSS: a worker per queue): it measures traffic
+// packets into its own rx_recorder and hands ARP, ND and L2TP control frames (control
+// messages and PPP frames other than IPv4) to the main lcore through the ctl_rx ring
+// (multi-producer when several workers receive). Worker 0 also sends what the main lcore
+// puts on the ctl_tx ring. Every worker w sends its share
 // of the streams on TX queue w of each port, from per-session templates, paced by its
 // scheduler. No allocation, exception or lock in the loop; idle back-off when there is
 // nothing to do.
@@ -43,7 +45,11 @@ struct worker_ctx {
 	uint32_t index = 0;
 	uint16_t access_port = no_port, core_port = no_port;
 	uint16_t txq = 0;
-	bool rx = false;  // polls the RX queues (worker 0)
+	bool rx = false;  // polls RX queue rxq of the ports below (worker 0 with one queue)
+	uint16_t rxq = 0;
+	bool rx_access = true, rx_core = true; // which ports have queue rxq
+	bool send_ctl = false;                  // drains ctl_tx (worker 0 of a run, not a bench)
+	const pw_rx_table *pw = nullptr;        // pseudowire run: how the access port is read
 	rte_ring *ctl_rx = nullptr, *ctl_tx = nullptr;
 	rte_mempool *pool = nullptr;
 	uint16_t l2tp_port = 1701, traffic_port = 9000;
@@ -56,7 +62,7 @@ struct worker_ctx {
 	const stream_plan *plan = nullptr;
 	std::vector<uint64_t> sent;    // per stream ID: frames the NIC accepted
 	uint64_t duration_ticks = 0;
-	std::unique_ptr<rx_recorder> recorder; // worker 0 only
+	std::unique_ptr<rx_recorder> recorder; // RX workers only
 
 	std::atomic<int> cmd{0};
 	std::atomic<int> state{0};

@@ -74,6 +74,15 @@ link_end call_table::link_finished(uint32_t lac, cp::session_key k, cp::ppp::dow
 	if (c.phase == call_phase::up) {
 		c.phase = call_phase::down;
 		--up_;
+		if (*i < cleared_ns_.size() && cleared_ns_[*i]) {
+			const uint64_t now = now_ns(), took = now - cleared_ns_[*i];
+			cleared_ns_[*i] = 0;
+			--clearing_;
+			++clear_done_;
+			clear_sum_ns_ += took;
+			clear_max_ns_ = std::max(clear_max_ns_, took);
+			clear_last_ns_ = now;
+		}
 		return link_end::went_down;
 	}
 	if (c.phase == call_phase::dialing && why != cp::ppp::down_reason::lower_down) {
@@ -130,6 +139,11 @@ void call_table::dial(uint32_t i) {
 	cp::call_params p;
 	p.calling_number = std::to_string(i + 1);
 	p.call_serial = i + 1;
+	if (on_setup_)
+		if (std::string e = on_setup_(i, p); !e.empty()) {
+			fail(i, e);
+			return;
+		}
 	auto s = tp->place_call(std::move(p));
 	if (!s) {
 		fail(i, "place call: " + std::string(cp::to_string(s.error())));
@@ -197,6 +211,64 @@ dial_result call_table::dial_all(std::span<const uint32_t> todo, const dial_limi
 			if (calls_[i].phase == call_phase::dialing || calls_[i].phase == call_phase::pending)
 				fail(i, "interrupted");
 	}
+	return res;
+}
+
+clear_result call_table::clear_all(const clear_limits &lim, const std::atomic<bool> &stop,
+                                   const std::function<void(bool more)> &pump) {
+	clear_result res;
+	std::vector<uint32_t> todo;
+	for (uint32_t i = 0; i < calls_.size(); ++i)
+		if (calls_[i].phase == call_phase::up)
+			todo.push_back(i);
+	res.requested = uint32_t(todo.size());
+	cleared_ns_.assign(calls_.size(), 0);
+	clearing_ = 0;
+	clear_done_ = clear_sum_ns_ = clear_max_ns_ = clear_last_ns_ = 0;
+	const uint64_t start = now_ns();
+	const uint64_t deadline = start + lim.timeout_ns;
+	size_t next = 0;
+	auto failed = [&](const std::string &why) {
+		++res.failed;
+		++res.failures[why];
+	};
+	while (!stop.load()) {
+		const uint64_t now = now_ns();
+		const uint64_t allowed = 1 + static_cast<uint64_t>(seconds(start, now) * lim.rate);
+		while (next < todo.size() && clearing_ < lim.max_outstanding && next < allowed) {
+			const uint32_t i = todo[next++];
+			call &c = calls_[i];
+			if (c.phase != call_phase::up)
+				continue; // went down on its own meanwhile: nothing to clear
+			if (res.first_ns == 0)
+				res.first_ns = now_ns();
+			// Marked first: a link that is not past LCP Starting finishes inside disconnect().
+			cleared_ns_[i] = now_ns();
+			++clearing_;
+			if (c.lac >= cms_.size() || !cms_[c.lac]->disconnect(c.tid, c.sid)) {
+				cleared_ns_[i] = 0;
+				--clearing_;
+				failed("teardown: no PPP link");
+			}
+		}
+		if (next == todo.size() && clearing_ == 0)
+			break;
+		if (now >= deadline) {
+			// Cleared and still not down, or never reached under the rate.
+			for (size_t k = 0; k < todo.size(); ++k)
+				if (k < next ? cleared_ns_[todo[k]] != 0 : calls_[todo[k]].phase == call_phase::up)
+					failed("teardown timeout");
+			break;
+		}
+		pump(next < todo.size() && clearing_ < lim.max_outstanding);
+	}
+	res.interrupted = stop.load();
+	res.cleared = uint32_t(clear_done_);
+	res.last_down_ns = clear_last_ns_;
+	res.avg_ms = clear_done_ ? double(clear_sum_ns_) / double(clear_done_) / 1e6 : 0;
+	res.max_ms = double(clear_max_ns_) / 1e6;
+	cleared_ns_.clear();
+	clearing_ = 0;
 	return res;
 }
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -63,6 +64,25 @@ struct dial_result {
 	bool interrupted = false;
 };
 
+// Teardown pacing: calls cleared (LCP Terminate-Request, then CDN) at `rate` per second, at
+// most `max_outstanding` cleared and not yet down at once.
+struct clear_limits {
+	double rate = 200;              // calls per second
+	uint32_t max_outstanding = 64;
+	uint64_t timeout_ns = 0;        // the whole round; calls still up then fail
+};
+
+struct clear_result {
+	uint32_t requested = 0;   // calls up when the round began
+	uint32_t cleared = 0;     // of those, cleared and seen down
+	uint32_t failed = 0;      // of those, not down by the deadline (or no PPP link to clear)
+	uint64_t first_ns = 0, last_down_ns = 0; // first clear, last of them down
+	double avg_ms = 0, max_ms = 0;           // clear → down, per call
+	bool interrupted = false;
+	std::map<std::string, uint32_t> failures; // by reason
+	double seconds() const noexcept { return last_down_ns > first_ns ? double(last_down_ns - first_ns) / 1e9 : 0; }
+};
+
 enum class link_end : uint8_t {
 	ignored,   // not one of ours, or not dialing/up
 	went_down, // was up, now down (the owner decides whether that was a drop)
@@ -73,12 +93,16 @@ class call_table {
 public:
 	// Called once for every call that fails, with the reason.
 	using fail_hook = std::function<void(uint32_t call, const std::string &why)>;
+	// Called before a call is placed, to add to its ICRQ/ICCN parameters (proxy LCP and
+	// authentication); a non-empty return fails the call with that reason.
+	using setup_hook = std::function<std::string(uint32_t call, cp::call_params &p)>;
 
 	explicit call_table(const call_layout &layout);
 
 	// The call managers, indexed by call::lac; to be set before dialling and to outlive it.
 	void attach(std::span<const std::unique_ptr<cp::call_manager>> managers) { cms_ = managers; }
 	void on_fail(fail_hook h) { on_fail_ = std::move(h); }
+	void on_setup(setup_hook h) { on_setup_ = std::move(h); }
 
 	size_t size() const noexcept { return calls_.size(); }
 	call &operator[](uint32_t i) { return calls_[i]; }
@@ -110,10 +134,16 @@ public:
 	                     const std::function<void(bool more)> &pump,
 	                     const std::function<void(uint64_t now, size_t dialled)> &tick = {});
 
+	// Clears every call that is up under the limits (pump and stop as for dial_all); the
+	// calls end up `down` as their links finish (link_finished, called by the owner).
+	clear_result clear_all(const clear_limits &lim, const std::atomic<bool> &stop,
+	                       const std::function<void(bool more)> &pump);
+
 	// The calls that are up with an address, in call order.
 	std::vector<uint32_t> up_with_address() const;
 
 	uint32_t outstanding() const noexcept { return outstanding_; }
+	uint32_t clearing() const noexcept { return clearing_; } // clear_all: cleared, not down yet
 	uint32_t up() const noexcept { return up_; }
 	uint32_t failed() const noexcept { return failed_; }
 	uint32_t tunnels_opened() const noexcept { return tunnels_opened_; }
@@ -130,10 +160,14 @@ private:
 
 	std::span<const std::unique_ptr<cp::call_manager>> cms_;
 	fail_hook on_fail_;
+	setup_hook on_setup_;
 	cp::udp_endpoint lns_;
 	std::vector<call> calls_;
 	std::vector<tunnel_id_v2> tunnels_;
 	std::unordered_map<uint64_t, uint32_t> index_; // key(lac, tunnel, session) → call
+	std::vector<uint64_t> cleared_ns_;             // clear_all: when each call was cleared (0: not)
+	uint32_t clearing_ = 0;                        // cleared and not down yet
+	uint64_t clear_done_ = 0, clear_sum_ns_ = 0, clear_max_ns_ = 0, clear_last_ns_ = 0;
 	uint32_t outstanding_ = 0, up_ = 0, failed_ = 0, tunnels_opened_ = 0;
 	uint64_t first_dial_ns_ = 0, last_up_ns_ = 0;
 };

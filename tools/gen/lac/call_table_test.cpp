@@ -321,3 +321,61 @@ TEST(call_table, check_dialing_reports_the_l2tp_cause) {
 
 } // namespace
 } // namespace l2tpx::gen
+
+namespace l2tpx::gen {
+namespace {
+
+// Teardown pacing: every up call is cleared (LCP Terminate, CDN) with at most `cap` in
+// flight, each seen down, and the LNS ends with no session; a rate that allows one call in
+// the test's lifetime clears one and reports the others as "teardown timeout".
+TEST(call_table, clear_all_respects_the_cap_and_reports_what_stayed_up) {
+	struct row {
+		uint32_t sessions, per_tunnel, cap;
+		double rate;
+		uint32_t want_cleared;
+	};
+	const row rows[] = {{6, 3, 2, 1e9, 6}, {5, 5, 1, 1e9, 5}, {4, 2, 64, 1e9, 4}, {4, 2, 64, 0.001, 1}};
+	for (const row &r : rows) {
+		SCOPED_TRACE(testing::Message() << r.sessions << " sessions, cap " << r.cap << ", rate " << r.rate);
+		lab l(r.sessions, r.per_tunnel, 1);
+		const std::atomic<bool> stop{false};
+		l.dial(64, 3'600'000'000'000ull, stop);
+		ASSERT_EQ(l.table.up(), r.sessions);
+		clear_limits lim;
+		lim.rate = r.rate;
+		lim.max_outstanding = r.cap;
+		lim.timeout_ns = r.rate < 1 ? 50'000'000ull : 3'600'000'000'000ull; // the short one: wall clock
+		uint32_t max_clearing = 0;
+		const clear_result c = l.table.clear_all(lim, stop, [&](bool) {
+			max_clearing = std::max(max_clearing, l.table.clearing());
+			l.ts.advance(10ms);
+		});
+		EXPECT_EQ(c.requested, r.sessions);
+		EXPECT_EQ(c.cleared, r.want_cleared);
+		EXPECT_EQ(c.failed, r.sessions - r.want_cleared);
+		EXPECT_LE(max_clearing, r.cap);
+		EXPECT_FALSE(c.interrupted);
+		EXPECT_EQ(l.table.up(), r.sessions - r.want_cleared);
+		EXPECT_EQ(l.table.clearing(), 0u);
+		if (r.want_cleared < r.sessions) {
+			ASSERT_EQ(c.failures.size(), 1u);
+			EXPECT_EQ(c.failures.begin()->first, "teardown timeout");
+			continue;
+		}
+		EXPECT_TRUE(c.failures.empty());
+		EXPECT_GT(c.max_ms, 0.0);
+		EXPECT_GE(c.max_ms, c.avg_ms);
+		EXPECT_GE(c.last_down_ns, c.first_ns);
+		// The LNS saw every call end (its CDNs and ours cross on the wire).
+		l.ts.advance(1s);
+		EXPECT_EQ(l.lns->link_count(), 0u);
+		EXPECT_EQ(l.lns->counters().links_finished, r.sessions);
+		// Nothing left to clear: an empty round.
+		const clear_result again = l.table.clear_all(lim, stop, [&](bool) { l.ts.advance(10ms); });
+		EXPECT_EQ(again.requested, 0u);
+		EXPECT_EQ(again.cleared, 0u);
+	}
+}
+
+} // namespace
+} // namespace l2tpx::gen
