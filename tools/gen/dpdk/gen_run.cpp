@@ -133,6 +133,8 @@ call_layout layout_of(const gen_config &c) {
 }
 
 class generator {
+	static constexpr uint64_t settle_ms = 200; // between the last session up and the first stream packet
+
 public:
 	generator(const gen_options &o, const std::atomic<bool> &stop)
 	    : o_(o), c_(o.cfg), stop_(stop), calls_(layout_of(o.cfg)) {}
@@ -151,6 +153,11 @@ public:
 			return exit_runtime;
 		make_call_managers();
 		setup_phase();
+		// A session is up for us when IPCP opens; an LNS installs the subscriber's route at
+		// that moment and may apply it a little later (ours through its command ring). A
+		// short pause keeps the first downstream packets of the last sessions out of that
+		// window, which is setup, not forwarding, loss.
+		hold(settle_ms, "settle");
 		run_result rr;
 		nlohmann::ordered_json extra;
 		traffic_phase(rr);
