@@ -68,38 +68,4 @@ result<auth_accept, auth_reject> local_authenticator::authenticate(const auth_re
 	return auth_accept{u->fixed_ipv4};
 }
 
-result<ipv4_addr, pool_error> address_allocator::acquire(std::optional<ipv4_addr> fixed) {
-	if (fixed) {
-		for (auto &p : pools_)
-			if (p.contains(*fixed)) {
-				if (auto r = p.claim(*fixed); !r)
-					return unexpected(r.error());
-				return *fixed;
-			}
-		if (!fixed_in_use_.insert(*fixed).second)
-			return unexpected(pool_error::in_use);
-		return *fixed;
-	}
-	for (auto &p : pools_)
-		if (p.available() > 0)
-			return p.allocate();
-	return unexpected(pool_error::exhausted);
-}
-
-result<void, pool_error> address_allocator::release(ipv4_addr a) {
-	for (auto &p : pools_)
-		if (p.contains(a))
-			return p.release(a);
-	if (fixed_in_use_.erase(a) == 0)
-		return unexpected(pool_error::not_allocated);
-	return {};
-}
-
-size_t address_allocator::available() const noexcept {
-	size_t n = 0;
-	for (const auto &p : pools_)
-		n += p.available();
-	return n;
-}
-
 } // namespace l2tpx::cp::aaa

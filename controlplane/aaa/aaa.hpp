@@ -66,20 +66,8 @@ private:
 	uint64_t accepted_ = 0, rejected_ = 0;
 };
 
-// Subscriber IPv4 addresses: fixed per-user addresses first, else the first pool with room.
-// A fixed address inside a pool is claimed from it; outside any pool it is tracked here so
-// two sessions never get the same address.
-class address_allocator {
-public:
-	void add_pool(ipv4_pool p) { pools_.push_back(std::move(p)); }
-	result<ipv4_addr, pool_error> acquire(std::optional<ipv4_addr> fixed = std::nullopt);
-	result<void, pool_error> release(ipv4_addr a);
-	size_t available() const noexcept;
-	const std::vector<ipv4_pool> &pools() const noexcept { return pools_; }
-
-private:
-	std::vector<ipv4_pool> pools_;
-	std::set<ipv4_addr> fixed_in_use_;
-};
+// Subscriber IPv4 addresses: fixed per-user addresses first, else the first pool with room
+// (index_pool.hpp).
+using address_allocator = pool_allocator<ipv4_pool, ipv4_addr>;
 
 } // namespace l2tpx::cp::aaa

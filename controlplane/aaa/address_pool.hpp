@@ -1,33 +1,15 @@
-// An IPv4 address pool for IPCP: addresses handed out least-recently-released first, so an
-// address is not reused at once by another subscriber; specific addresses can be claimed
-// (fixed per-user addresses inside the pool range).
+// An IPv4 address pool for IPCP: never-used addresses first, then released ones oldest
+// first, so an address is not reused at once by another subscriber; specific addresses can
+// be claimed (fixed per-user addresses inside the pool range). index_pool.hpp.
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
+#include "controlplane/aaa/index_pool.hpp"
 #include "controlplane/core/ip.hpp"
-#include "shared/base/result.hpp"
 
 namespace l2tpx::cp::aaa {
-
-#define L2TPX_CP_POOL_ERRORS(X)                                                                 \
-	X(bad_range)     /* first > last, or a range over 2^24 addresses */                     \
-	X(exhausted)     /* no free address */                                                  \
-	X(out_of_range)  /* address not in this pool */                                         \
-	X(in_use)        /* claim of an address already handed out */                          \
-	X(not_allocated) /* release of an address not handed out (double release) */
-
-enum class pool_error : uint8_t {
-#define X(n) n,
-	L2TPX_CP_POOL_ERRORS(X)
-#undef X
-};
-std::string_view to_string(pool_error e) noexcept;
 
 class ipv4_pool {
 public:
@@ -40,19 +22,16 @@ public:
 	result<void, pool_error> release(ipv4_addr a);
 
 	bool contains(ipv4_addr a) const noexcept { return a >= first_ && a <= last_; }
-	bool in_use(ipv4_addr a) const noexcept { return contains(a) && used_[a.value - first_.value]; }
-	size_t size() const noexcept { return used_.size(); }
-	size_t available() const noexcept { return used_.size() - in_use_; }
+	bool in_use(ipv4_addr a) const noexcept { return contains(a) && slots_.in_use(a.value - first_.value); }
+	size_t size() const noexcept { return slots_.size(); }
+	size_t available() const noexcept { return slots_.available(); }
 	const std::string &name() const noexcept { return name_; }
 
 private:
 	ipv4_pool(std::string name, ipv4_addr first, ipv4_addr last);
 	std::string name_;
 	ipv4_addr first_, last_;
-	std::vector<bool> used_;
-	std::vector<bool> queued_;  // offset is in free_ (at most once)
-	std::deque<uint32_t> free_; // offsets; may hold claimed ones, skipped on allocate
-	size_t in_use_ = 0;
+	index_pool slots_; // offset from first_
 };
 
 } // namespace l2tpx::cp::aaa

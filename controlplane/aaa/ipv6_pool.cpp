@@ -31,7 +31,7 @@ result<ipv6_pool, pool_error> ipv6_pool::create(std::string name, const nd::ipv6
 
 ipv6_pool::ipv6_pool(std::string name, const nd::ipv6_prefix &prefix, uint8_t assign_length)
     : name_(std::move(name)), prefix_(prefix), assign_len_(assign_length),
-      used_(size_t{1} << (assign_length - prefix.length), false), queued_(used_.size(), false) {}
+      slots_(size_t{1} << (assign_length - prefix.length)) {}
 
 nd::ipv6_prefix ipv6_pool::at(uint32_t index) const noexcept {
 	nd::ipv6_prefix p = prefix_;
@@ -61,85 +61,21 @@ bool ipv6_pool::contains(const nd::ipv6_prefix &p) const noexcept {
 }
 
 result<nd::ipv6_prefix, pool_error> ipv6_pool::allocate() {
-	while (next_fresh_ < used_.size()) {
-		const uint32_t i = next_fresh_++;
-		if (!used_[i]) {
-			used_[i] = true;
-			++in_use_;
-			return at(i);
-		}
-	}
-	while (!released_.empty()) {
-		const uint32_t i = released_.front();
-		released_.pop_front();
-		queued_[i] = false;
-		if (used_[i])
-			continue; // claimed while queued
-		used_[i] = true;
-		++in_use_;
-		return at(i);
-	}
+	if (const auto i = slots_.allocate())
+		return at(*i);
 	return unexpected(pool_error::exhausted);
 }
 
 result<void, pool_error> ipv6_pool::claim(const nd::ipv6_prefix &p) {
 	if (!contains(p))
 		return unexpected(pool_error::out_of_range);
-	const uint32_t i = index_of(p);
-	if (used_[i])
-		return unexpected(pool_error::in_use);
-	used_[i] = true;
-	++in_use_;
-	return {};
+	return slots_.claim(index_of(p));
 }
 
 result<void, pool_error> ipv6_pool::release(const nd::ipv6_prefix &p) {
 	if (!contains(p))
 		return unexpected(pool_error::out_of_range);
-	const uint32_t i = index_of(p);
-	if (!used_[i])
-		return unexpected(pool_error::not_allocated);
-	used_[i] = false;
-	--in_use_;
-	if (i < next_fresh_ && !queued_[i]) {
-		queued_[i] = true;
-		released_.push_back(i);
-	}
-	return {};
-}
-
-result<nd::ipv6_prefix, pool_error> ipv6_allocator::acquire(std::optional<nd::ipv6_prefix> fixed) {
-	if (fixed) {
-		for (auto &p : pools_)
-			if (p.contains(*fixed)) {
-				if (auto r = p.claim(*fixed); !r)
-					return unexpected(r.error());
-				return *fixed;
-			}
-		if (!fixed_in_use_.insert(*fixed).second)
-			return unexpected(pool_error::in_use);
-		return *fixed;
-	}
-	for (auto &p : pools_)
-		if (auto r = p.allocate())
-			return r;
-	return unexpected(pool_error::exhausted);
-}
-
-result<void, pool_error> ipv6_allocator::release(const nd::ipv6_prefix &p) {
-	for (auto &pool : pools_)
-		if (pool.contains(p))
-			return pool.release(p);
-	if (fixed_in_use_.erase(p))
-		return {};
-	return unexpected(pool_error::not_allocated);
-}
-
-size_t ipv6_allocator::available() const noexcept {
-	size_t n = 0;
-	for (const auto &p : pools_)
-		n += p.available();
-	return n;
+	return slots_.release(index_of(p));
 }
 
 } // namespace l2tpx::cp::aaa

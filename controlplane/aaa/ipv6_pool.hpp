@@ -6,15 +6,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <optional>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "controlplane/aaa/address_pool.hpp"
+#include "controlplane/aaa/index_pool.hpp"
 #include "controlplane/nd/nd_codec.hpp"
-#include "shared/base/result.hpp"
 
 namespace l2tpx::cp::aaa {
 
@@ -30,8 +25,8 @@ public:
 	result<void, pool_error> release(const nd::ipv6_prefix &p);
 
 	bool contains(const nd::ipv6_prefix &p) const noexcept;
-	size_t size() const noexcept { return used_.size(); }
-	size_t available() const noexcept { return used_.size() - in_use_; }
+	size_t size() const noexcept { return slots_.size(); }
+	size_t available() const noexcept { return slots_.available(); }
 	const std::string &name() const noexcept { return name_; }
 	const nd::ipv6_prefix &prefix() const noexcept { return prefix_; }
 	uint8_t assign_length() const noexcept { return assign_len_; }
@@ -43,27 +38,10 @@ private:
 	std::string name_;
 	nd::ipv6_prefix prefix_;
 	uint8_t assign_len_;
-	std::vector<bool> used_;
-	std::vector<bool> queued_;  // index is in released_ (at most once)
-	uint32_t next_fresh_ = 0;   // indexes below were handed out at least once (or skipped)
-	std::deque<uint32_t> released_;
-	size_t in_use_ = 0;
+	index_pool slots_;
 };
 
-// Subscriber IPv6 prefixes from the first pool with room; a fixed prefix inside a pool is
-// claimed from it, outside any pool tracked here so it is never given twice.
-class ipv6_allocator {
-public:
-	void add_pool(ipv6_pool p) { pools_.push_back(std::move(p)); }
-	result<nd::ipv6_prefix, pool_error> acquire(std::optional<nd::ipv6_prefix> fixed = std::nullopt);
-	result<void, pool_error> release(const nd::ipv6_prefix &p);
-	size_t available() const noexcept;
-	bool empty() const noexcept { return pools_.empty(); }
-	const std::vector<ipv6_pool> &pools() const noexcept { return pools_; }
-
-private:
-	std::vector<ipv6_pool> pools_;
-	std::set<nd::ipv6_prefix> fixed_in_use_;
-};
+// Subscriber IPv6 prefixes from the first pool with room (index_pool.hpp).
+using ipv6_allocator = pool_allocator<ipv6_pool, nd::ipv6_prefix>;
 
 } // namespace l2tpx::cp::aaa
