@@ -2,7 +2,7 @@
 # The one command for the dataplane benchmark (docs/benchmarks.md):
 #   tools/bench/run.sh [--quick] [--full] [--no-callgrind] [--workers N] [--out FILE]
 # 1. builds l2tpx-dp-bench in build-bench-release (-O2, NDEBUG, -march=native) and
-#    build-bench-v2 (the same with -march=x86-64-v2: valgrind 3.19 cannot run AVX-512);
+#    build-bench-v3 (the same with -march=x86-64-v3, AVX2: valgrind 3.19 cannot run AVX-512);
 #    -O2 (debugoptimized + b_ndebug) because GCC 12 -O3 trips -Werror=restrict in a
 #    std::string copy of shared/config, which the bench now links (dataplane tables);
 # 2. runs dpdk-testpmd io forwarding between two net_null ports (the baseline) when it is
@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-rel=$root/build-bench-release v2=$root/build-bench-v2
+rel=$root/build-bench-release cg=$root/build-bench-v3
 out=${out:-$rel/bench-results.jsonl}
 work=$(mktemp -d /tmp/l2tpx-bench.XXXXXX)
 tp_prefix="l2tpx-bench-tp-$$"
@@ -50,7 +50,7 @@ build() { # dir, extra meson options...
 }
 echo "== build" >&2
 build "$rel"
-[ $callgrind = 0 ] || build "$v2" -Dmarch=x86-64-v2
+[ $callgrind = 0 ] || build "$cg" -Dmarch=x86-64-v3
 
 sessions=1,1000,100000 packets=8000000
 [ $quick = 0 ] || sessions=1,1000 packets=1000000
@@ -97,11 +97,11 @@ if [ $callgrind = 1 ]; then
 	echo "== callgrind (1 and 1000 sessions)" >&2
 	if command -v valgrind >/dev/null; then
 		(cd "$work" && valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$work/cg.out" \
-			"$v2/$target" --callgrind --sessions 1,1000 >"$work/cg.jsonl" 2>"$work/cg.log") ||
+			"$cg/$target" --callgrind --sessions 1,1000 >"$work/cg.jsonl" 2>"$work/cg.log") ||
 			{ tail -20 "$work/cg.log" >&2; echo "callgrind run failed" >&2; }
 		# Same at 1 session with the frames marked checksum-good, as a NIC with RX offload would.
 		(cd "$work" && valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$work/cgo.out" \
-			"$v2/$target" --callgrind --rx-cksum-offload --sessions 1 >"$work/cgo.jsonl" 2>"$work/cgo.log") ||
+			"$cg/$target" --callgrind --rx-cksum-offload --sessions 1 >"$work/cgo.jsonl" 2>"$work/cgo.log") ||
 			{ tail -20 "$work/cgo.log" >&2; echo "callgrind run (rx offload) failed" >&2; }
 	else
 		echo "valgrind not found: no instruction counts" >&2
