@@ -12,8 +12,8 @@
 #
 # LAB_CORE_RELAY=1 before lab_init puts a relay namespace ($PEERS_NS_CORE) on the core link,
 # with interfaces $LAB_IF_RELAY_A (LNS side) and $LAB_IF_RELAY_B (generator side).
-# Use:  lab_init; lab_write_config SESSIONS USERS_FILE; lab_start_lns; … ; exit (the EXIT
-# trap removes everything). Set LAB_DP_BIN, LAB_CP_BIN before lab_start_lns.
+# Use:  lab_init; lab_write_config SESSIONS USERS_FILE; [lab_enable_ipv6;] lab_start_lns; … ;
+# exit (the EXIT trap removes everything). Set LAB_DP_BIN, LAB_CP_BIN before lab_start_lns.
 
 export PEERS_PREFIX=${PEERS_PREFIX:-l2tpx-lab}
 LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -147,6 +147,37 @@ first = "100.64.0.10"
 last = "$LAB_POOL_LAST"
 EOF2
 	LNS_CP_BIN=$LAB_CP_BIN lns_check
+}
+
+# lab_enable_ipv6: IPv6 subscribers in the configuration lab_write_config wrote: the core
+# port gets $LAB_CORE6_DP_IP/64 (a connected /64 towards the generator's core address
+# $LAB_CORE6_HOST_IP), the LNS IPv6CP and an IPv6 [[pool]] of /64s from $LAB_POOL6 (one per
+# subscriber, announced by Router Advertisement). The generator then needs
+# --ip-version 6|both --core-address6 $LAB_CORE6_HOST_IP --core-next-hop6 $LAB_CORE6_DP_IP.
+LAB_CORE6_DP_IP=2001:db8:ffff::1
+LAB_CORE6_HOST_IP=2001:db8:ffff::2
+LAB_POOL6=2001:db8:100::/48
+lab_enable_ipv6() {
+	local f
+	for f in "$PEERS_TMP/dp.toml" "$PEERS_TMP/lns.toml"; do
+		sed -i -e "s|^addresses = \[\"$LAB_CORE_DP_IP/24\"\]|addresses = [\"$LAB_CORE_DP_IP/24\", \"$LAB_CORE6_DP_IP/64\"]|" "$f"
+		grep -q "\"$LAB_CORE6_DP_IP/64\"" "$f" || peers_die "could not add the core port's IPv6 address to $f"
+	done
+	sed -i -e 's/^enable_ipv6cp = false$/enable_ipv6cp = true/' "$PEERS_TMP/lns.toml"
+	grep -q '^enable_ipv6cp = true$' "$PEERS_TMP/lns.toml" || peers_die "could not enable IPv6CP in lns.toml"
+	cat >>"$PEERS_TMP/lns.toml" <<EOF2
+
+[[pool]]
+name = "lab6"
+prefix = "$LAB_POOL6"
+assign_length = 64
+EOF2
+	LNS_CP_BIN=$LAB_CP_BIN lns_check
+}
+
+# lab_gen_ipv6_args: the l2tpx-gen options for the IPv6 side of this lab (lab_enable_ipv6).
+lab_gen_ipv6_args() {
+	printf '%s\n' --core-address6 "$LAB_CORE6_HOST_IP" --core-next-hop6 "$LAB_CORE6_DP_IP"
 }
 
 lab_start_lns() {

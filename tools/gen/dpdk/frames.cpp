@@ -80,6 +80,34 @@ bool ether(std::span<const uint8_t> f, uint16_t &type, size_t &off) noexcept {
 
 uint32_t sum32(uint32_t v) noexcept { return (v >> 16) + (v & 0xFFFF); }
 
+void write_ipv6(uint8_t *ip, uint16_t payload_len, uint8_t next, uint8_t hop_limit, const uint8_t *src,
+                const uint8_t *dst) noexcept {
+	store_be32(ip, 0x60000000u);
+	store_be16(ip + 4, payload_len);
+	ip[6] = next;
+	ip[7] = hop_limit;
+	std::memcpy(ip + 8, src, 16);
+	std::memcpy(ip + 24, dst, 16);
+}
+
+// The IPv6 pseudo header's addresses and next header, summed.
+uint32_t pseudo6(const uint8_t *src, const uint8_t *dst, uint8_t next) noexcept {
+	return sum_words(src, 16) + sum_words(dst, 16) + next;
+}
+
+// The IPv6 header at f[off] (no extension headers followed): the payload, next header.
+std::span<const uint8_t> ipv6_l4(std::span<const uint8_t> f, size_t off, uint8_t &next) noexcept {
+	if (f.size() < off + ipv6_len)
+		return {};
+	const uint8_t *ip = f.data() + off;
+	const size_t plen = load_be16(ip + 4);
+	if ((ip[0] >> 4) != 6 || f.size() < off + ipv6_len + plen)
+		return {};
+	next = ip[6];
+	return f.subspan(off + ipv6_len, plen);
+}
+
+
 // The 16-bit words of a 20-byte IPv4 header (length and checksum are 0 in templates).
 uint32_t header_words(const uint8_t *h) noexcept {
 	uint32_t s = 0;
@@ -165,6 +193,21 @@ bool measure_inner(std::span<const uint8_t> ipbuf, uint16_t traffic_port, rx_fra
 	return true;
 }
 
+// The inner IPv6/UDP packet of a PPP frame or a core-side frame (no extension header).
+bool measure_inner6(std::span<const uint8_t> ipbuf, uint16_t traffic_port, rx_frame &r) noexcept {
+	uint8_t next = 0;
+	std::span<const uint8_t> l4 = ipv6_l4(ipbuf, 0, next);
+	if (next != 17 || l4.size() < udp_len)
+		return false;
+	const size_t ulen = load_be16(l4.data() + 4);
+	if (ulen < udp_len || ulen > l4.size() || load_be16(l4.data() + 2) != traffic_port)
+		return false;
+	r.kind = rx_kind::measured;
+	r.payload = l4.subspan(udp_len, ulen - udp_len);
+	r.frame_bytes = static_cast<uint32_t>(load_be16(ipbuf.data() + 4) + ipv6_len) + 18;
+	return true;
+}
+
 // The Ethernet header of a received frame: true with `off` at an IPv4 header; an ARP
 // frame is marked as such, anything else is left `other`.
 bool ipv4_frame(std::span<const uint8_t> f, rx_frame &r, size_t &off) noexcept {
@@ -210,22 +253,37 @@ rx_frame classify_access(std::span<const uint8_t> f, uint16_t l2tp_port, uint16_
 			protocol = load_be16(ppp.data());
 			ppp = ppp.subspan(2);
 		}
-		if (protocol == 0x0021) {
+		if (protocol == ppp_ipv4) {
 			if (!measure_inner(ppp, traffic_port, r))
 				r.kind = rx_kind::other;
 			return r;
 		}
+		if (protocol == ppp_ipv6 && measure_inner6(ppp, traffic_port, r))
+			return r;
+		r.ppp_protocol = protocol;
+		r.ppp_info = ppp;
 	}
 	r.kind = rx_kind::l2tp_control;
 	r.l2tp = msg;
+	r.tunnel = h->tunnel_id.value;
+	r.session = h->session_id.value;
 	return r;
 }
 
 rx_frame classify_core(std::span<const uint8_t> f, uint16_t traffic_port) noexcept {
 	rx_frame r;
 	size_t off = 0;
-	if (ipv4_frame(f, r, off))
+	uint16_t type = 0;
+	if (ipv4_frame(f, r, off)) {
 		measure_inner(f.subspan(off), traffic_port, r);
+	} else if (r.kind == rx_kind::other && ether(f, type, off) && type == ethertype_ipv6) {
+		uint8_t next = 0;
+		const std::span<const uint8_t> l4 = ipv6_l4(f, off, next);
+		if (next == 58 && !l4.empty() && (l4[0] == nd_solicit || l4[0] == nd_advert))
+			r.kind = rx_kind::nd;
+		else
+			measure_inner6(f.subspan(off), traffic_port, r);
+	}
 	return r;
 }
 
@@ -240,6 +298,17 @@ void inner_headers(tx_template &t, uint32_t src, uint32_t dst, uint16_t port) no
 	store_be16(u + 2, port);
 	// Pseudo header (addresses, protocol) and the ports; the length is added per packet.
 	t.inner_udp_sum = sum32(src) + sum32(dst) + 17 + port + port;
+}
+
+// Inner IPv6 + UDP header at t.bytes[t.inner_ip], lengths and checksum left 0.
+void inner_headers6(tx_template &t, const ipv6_addr &src, const ipv6_addr &dst, uint16_t port) noexcept {
+	uint8_t *ip = t.bytes.data() + t.inner_ip;
+	write_ipv6(ip, 0, 17, 64, src.data(), dst.data());
+	uint8_t *u = ip + ipv6_len;
+	store_be16(u, port);
+	store_be16(u + 2, port);
+	t.inner_v6 = true;
+	t.inner_udp_sum = pseudo6(src.data(), dst.data(), 17) + port + port;
 }
 
 } // namespace
@@ -268,21 +337,29 @@ tx_template build_upstream_template(const upstream_params &p) noexcept {
 	uint8_t *ppp = l + n;
 	ppp[0] = 0xFF;
 	ppp[1] = 0x03;
-	store_be16(ppp + 2, 0x0021);
+	store_be16(ppp + 2, p.v6 ? ppp_ipv6 : ppp_ipv4);
 	t.inner_ip = static_cast<uint16_t>(ppp + ppp_len - b);
-	inner_headers(t, p.subscriber_ip, p.core_ip, p.traffic_port);
+	if (p.v6) {
+		inner_headers6(t, p.subscriber_ip6, p.core_ip6, p.traffic_port);
+	} else {
+		inner_headers(t, p.subscriber_ip, p.core_ip, p.traffic_port);
+		t.inner_ip_sum = header_words(b + t.inner_ip);
+	}
 	t.outer_ip_sum = header_words(b + t.outer_ip);
-	t.inner_ip_sum = header_words(b + t.inner_ip);
 	return t;
 }
 
 tx_template build_downstream_template(const downstream_params &p) noexcept {
 	tx_template t;
 	uint8_t *b = t.bytes.data();
-	put_ether(b, p.next_hop_mac, p.core_mac, ethertype_ipv4);
+	put_ether(b, p.next_hop_mac, p.core_mac, p.v6 ? ethertype_ipv6 : ethertype_ipv4);
 	t.inner_ip = eth_len;
-	inner_headers(t, p.core_ip, p.subscriber_ip, p.traffic_port);
-	t.inner_ip_sum = header_words(b + t.inner_ip);
+	if (p.v6) {
+		inner_headers6(t, p.core_ip6, p.subscriber_ip6, p.traffic_port);
+	} else {
+		inner_headers(t, p.core_ip, p.subscriber_ip, p.traffic_port);
+		t.inner_ip_sum = header_words(b + t.inner_ip);
+	}
 	return t;
 }
 
@@ -310,21 +387,6 @@ size_t put_ether_vlan(uint8_t *p, const mac &dst, const mac &src, uint16_t vlan,
 	store_be16(p + 14, vlan);
 	store_be16(p + 16, type);
 	return eth_len + 4;
-}
-
-void write_ipv6(uint8_t *ip, uint16_t payload_len, uint8_t next, uint8_t hop_limit, const uint8_t *src,
-                const uint8_t *dst) noexcept {
-	store_be32(ip, 0x60000000u);
-	store_be16(ip + 4, payload_len);
-	ip[6] = next;
-	ip[7] = hop_limit;
-	std::memcpy(ip + 8, src, 16);
-	std::memcpy(ip + 24, dst, 16);
-}
-
-// The IPv6 pseudo header's addresses and next header, summed.
-uint32_t pseudo6(const uint8_t *src, const uint8_t *dst, uint8_t next) noexcept {
-	return sum_words(src, 16) + sum_words(dst, 16) + next;
 }
 
 } // namespace
@@ -405,21 +467,6 @@ const pw_rx_session *pw_rx_table::find(uint32_t id) const noexcept {
 	return lo < sessions.size() && sessions[lo].session_id == id ? &sessions[lo] : nullptr;
 }
 
-namespace {
-
-// The IPv6 header at f[off] (no extension headers followed): the payload, next header.
-std::span<const uint8_t> ipv6_l4(std::span<const uint8_t> f, size_t off, uint8_t &next) noexcept {
-	if (f.size() < off + ipv6_len)
-		return {};
-	const uint8_t *ip = f.data() + off;
-	const size_t plen = load_be16(ip + 4);
-	if ((ip[0] >> 4) != 6 || f.size() < off + ipv6_len + plen)
-		return {};
-	next = ip[6];
-	return f.subspan(off + ipv6_len, plen);
-}
-
-} // namespace
 
 std::optional<nd_packet> parse_nd(std::span<const uint8_t> f) noexcept {
 	uint16_t type = 0;
@@ -541,6 +588,78 @@ rx_frame classify_access_pw(std::span<const uint8_t> f, const pw_rx_table &t, ui
 	if (ether(inner, type, ioff) && type == ethertype_ipv4)
 		measure_inner(inner.subspan(ioff), traffic_port, r);
 	return r;
+}
+
+size_t build_router_solicit(std::span<uint8_t> out, uint64_t iid) noexcept {
+	constexpr size_t icmp_len = 8, total = ipv6_len + icmp_len;
+	if (out.size() < total)
+		return 0;
+	const ipv6_addr src = slaac_address(ipv6_addr{0xfe, 0x80}, iid);
+	const ipv6_addr dst{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02};
+	uint8_t *p = out.data();
+	write_ipv6(p, icmp_len, 58, 255, src.data(), dst.data());
+	uint8_t *icmp = p + ipv6_len;
+	std::memset(icmp, 0, icmp_len);
+	icmp[0] = 133; // Router Solicitation, code 0, reserved
+	const uint64_t sum = uint64_t(pseudo6(src.data(), dst.data(), 58)) + icmp_len + sum_words(icmp, icmp_len);
+	store_be16(icmp + 2, static_cast<uint16_t>(~fold_sum(sum)));
+	return total;
+}
+
+ipv6_addr slaac_address(const ipv6_addr &prefix, uint64_t iid) noexcept {
+	ipv6_addr a = prefix;
+	store_be64(a.data() + 8, iid);
+	return a;
+}
+
+bool parse_router_advert(std::span<const uint8_t> pkt, ra_prefix &out, ra_error &err) noexcept {
+	err = ra_error::invalid;
+	if (pkt.size() < ipv6_len || (pkt[0] >> 4) != 6 || pkt.size() < ipv6_len + load_be16(pkt.data() + 4))
+		return false; // not an IPv6 packet at all
+	uint8_t next = 0;
+	const std::span<const uint8_t> icmp = ipv6_l4(pkt, 0, next);
+	err = ra_error::not_ra;
+	if (next != 58 || icmp.empty() || icmp[0] != 134)
+		return false;
+	err = ra_error::invalid;
+	const uint8_t *ip = pkt.data();
+	// RFC 4861 6.1.2: link-local source, hop limit 255, code 0, 16 bytes or more, checksum.
+	if (ip[7] != 255 || ip[8] != 0xfe || (ip[9] & 0xc0) != 0x80 || icmp.size() < 16 || icmp[1] != 0)
+		return false;
+	const uint64_t sum = uint64_t(pseudo6(ip + 8, ip + 24, 58)) + icmp.size() + sum_words(icmp.data(), icmp.size());
+	if (fold_sum(sum) != 0xFFFF)
+		return false;
+	ra_prefix r;
+	std::memcpy(r.router.data(), ip + 8, 16);
+	r.router_lifetime = load_be16(icmp.data() + 6);
+	bool found = false;
+	for (size_t o = 16; o < icmp.size();) {
+		if (o + 2 > icmp.size())
+			return false;
+		const size_t len = size_t(icmp[o + 1]) * 8;
+		if (len == 0 || o + len > icmp.size())
+			return false; // an option of length 0 invalidates the packet
+		const uint8_t *opt = icmp.data() + o;
+		if (opt[0] == 3 && len == 32 && !found) { // Prefix Information (RFC 4861 4.6.2)
+			const uint32_t valid = load_be32(opt + 4), preferred = load_be32(opt + 8);
+			if (opt[2] == 64 && (opt[3] & 0x40) && valid != 0 && preferred <= valid &&
+			    !(opt[16] == 0xfe && (opt[17] & 0xc0) == 0x80)) { // not link-local
+				std::memcpy(r.prefix.data(), opt + 16, 8);
+				r.valid_lifetime = valid;
+				r.preferred_lifetime = preferred;
+				found = true;
+			}
+		} else if (opt[0] == 5 && len == 8) { // MTU
+			r.mtu = static_cast<uint16_t>(std::min<uint32_t>(load_be32(opt + 4), 65535));
+		}
+		o += len;
+	}
+	if (!found) {
+		err = ra_error::no_prefix;
+		return false;
+	}
+	out = r;
+	return true;
 }
 
 } // namespace l2tpx::gen::dpdk

@@ -3,8 +3,9 @@
 // per-session TX templates from which every traffic packet is built.
 //
 // Upstream (access port): Ethernet | IPv4 | UDP (LAC port -> LNS port) | L2TPv2 data
-// header (T=0, L=0, S optional) | PPP FF 03 00 21 | inner IPv4 | UDP | signature | zeros.
-// Downstream (core port):  Ethernet | IPv4 (core address -> subscriber) | UDP | signature.
+// header (T=0, L=0, S optional) | PPP FF 03 00 21 | inner IPv4 | UDP | signature | zeros;
+// IPv6 streams: PPP FF 03 00 57 | inner IPv6 (subscriber's SLAAC address -> core) | UDP | ...
+// Downstream (core port):  Ethernet | IPv4 or IPv6 (core address -> subscriber) | UDP | signature.
 // Pseudowire runs (static L2TPv3, docs/generator.md "Pseudowires"), access port: Ethernet |
 // IPv4 or IPv6 | UDP (optional) | L2TPv3 session header | cookie | L2-specific sublayer |
 // inner Ethernet (802.1Q tag for eth_vlan) | inner IPv4 | UDP | signature | zeros; the core
@@ -37,6 +38,7 @@ inline constexpr size_t ipv4_len = 20;
 inline constexpr size_t ipv6_len = 40;
 inline constexpr size_t udp_len = 8;
 inline constexpr size_t ppp_len = 4; // FF 03 + protocol
+inline constexpr uint16_t ppp_ipv4 = 0x0021, ppp_ipv6 = 0x0057;
 inline constexpr mac broadcast_mac{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 // Bytes the tunnel adds to an inner packet on the access port (outer IPv4, UDP, L2TP, PPP).
@@ -100,15 +102,42 @@ struct rx_frame {
 	uint32_t src_ip = 0, dst_ip = 0;     // outer IPv4 (host order)
 	uint16_t src_port = 0, dst_port = 0; // outer UDP
 	std::span<const uint8_t> l2tp;        // l2tp_control: the UDP payload (the L2TP message)
+	uint16_t ppp_protocol = 0;            // l2tp_control, data message: the PPP protocol (0 = control message)
+	std::span<const uint8_t> ppp_info;    // its information field (e.g. an IPv6 packet for 0x0057)
+	uint16_t tunnel = 0, session = 0;     // l2tp_control: the L2TP header's (our) IDs
 	std::span<const uint8_t> payload;     // measured: inner UDP payload
 	uint32_t frame_bytes = 0;            // measured: inner packet as an Ethernet frame with FCS
 };
 
-// Access port: ARP; UDP to l2tp_port carrying L2TPv2 (control, PPP control, PPP IPv4 with
-// an inner UDP datagram to traffic_port).
+// Access port: ARP; UDP to l2tp_port carrying L2TPv2 (control, PPP control, PPP IPv4 or
+// IPv6 with an inner UDP datagram to traffic_port: measured). Other PPP IPv6 (Router
+// Advertisements) is l2tp_control, for the main lcore.
 rx_frame classify_access(std::span<const uint8_t> frame, uint16_t l2tp_port, uint16_t traffic_port) noexcept;
-// Core port: ARP; IPv4/UDP to traffic_port.
+// Core port: ARP; ND (an ICMPv6 NS/NA); IPv4 or IPv6 UDP to traffic_port.
 rx_frame classify_core(std::span<const uint8_t> frame, uint16_t traffic_port) noexcept;
+
+// SLAAC over PPP (RFC 5072 section 5, RFC 4861): the subscriber's Router Solicitation and
+// the LNS's Router Advertisement, as IPv6 packets (the PPP information field).
+// A Router Solicitation from fe80::<iid> to ff02::2 (hop limit 255, no option: PPP has no
+// link-layer address): 48 bytes; 0 when out is too small.
+size_t build_router_solicit(std::span<uint8_t> out, uint64_t iid) noexcept;
+enum class ra_error : uint8_t {
+	not_ra,      // a well-formed IPv6 packet that is not ICMPv6 type 134: not counted as invalid
+	invalid,     // not IPv6, or fails RFC 4861 6.1.2 validation (hop limit, source, code, checksum, options)
+	no_prefix,   // valid, but no Prefix Information with A=1 and a /64 (SLAAC needs one)
+};
+struct ra_prefix {
+	ipv6_addr prefix{};         // the /64 (the low 64 bits zero)
+	uint32_t valid_lifetime = 0, preferred_lifetime = 0;
+	uint16_t router_lifetime = 0;
+	uint16_t mtu = 0;           // the MTU option; 0 = none
+	ipv6_addr router{};         // the RA's source (link-local)
+};
+// Reads an RA: the first autonomous /64 Prefix Information option with a non-zero valid
+// lifetime. Returns false and sets err otherwise.
+bool parse_router_advert(std::span<const uint8_t> ipv6_packet, ra_prefix &out, ra_error &err) noexcept;
+// prefix (/64) + interface identifier.
+ipv6_addr slaac_address(const ipv6_addr &prefix, uint64_t iid) noexcept;
 
 // What the access port of a pseudowire run accepts: L2TPv3 over UDP to one of `udp_ports`
 // or over IP (protocol 115) when `ip_encap`, IPv4 or IPv6, for a session of `sessions`
@@ -133,14 +162,15 @@ rx_frame classify_access_pw(std::span<const uint8_t> frame, const pw_rx_table &t
 // of the checksums summed once.
 struct tx_template {
 	std::array<uint8_t, 144> bytes{};
-	uint16_t inner_ip = 0;  // offset of the inner IPv4 header
+	uint16_t inner_ip = 0;  // offset of the inner IPv4 (or IPv6: inner_v6) header
 	uint16_t outer_ip = 0;  // offset of the outer IPv4/IPv6 header (upstream); 0 = none
 	uint16_t outer_udp = 0; // offset of the outer UDP header; 0 = none (L2TPv3 over IP)
 	uint16_t ns_offset = 0; // offset of L2TP Ns (data sequencing); 0 = none
 	bool outer_v6 = false;  // outer IPv6: payload length, UDP checksum computed per packet
 	bool ns_l2ss = false;   // Ns is the 24-bit sequence of an L2TPv3 default sublayer
+	bool inner_v6 = false;  // the inner packet is IPv6 (payload length; no header checksum)
 	uint32_t ns = 0;        // next Ns
-	uint32_t inner_udp_sum = 0; // pseudo header without length + ports
+	uint32_t inner_udp_sum = 0; // pseudo header without length + ports (IPv4 or IPv6)
 	uint32_t outer_ip_sum = 0;  // the outer IPv4 header's words, length and checksum 0
 	uint32_t inner_ip_sum = 0;  // the inner IPv4 header's words, length and checksum 0
 	uint32_t outer_udp_sum = 0; // outer IPv6: pseudo header addresses + next header + ports
@@ -154,6 +184,8 @@ struct upstream_params {
 	bool data_sequence = false;
 	uint32_t subscriber_ip = 0, core_ip = 0;
 	uint16_t traffic_port = 9000;
+	bool v6 = false;                      // inner IPv6 (PPP 0x0057) between the addresses below
+	ipv6_addr subscriber_ip6{}, core_ip6{};
 };
 tx_template build_upstream_template(const upstream_params &p) noexcept;
 
@@ -161,6 +193,8 @@ struct downstream_params {
 	mac next_hop_mac{}, core_mac{};
 	uint32_t core_ip = 0, subscriber_ip = 0;
 	uint16_t traffic_port = 9000;
+	bool v6 = false;                      // Ethernet | IPv6 between the addresses below
+	ipv6_addr core_ip6{}, subscriber_ip6{};
 };
 tx_template build_downstream_template(const downstream_params &p) noexcept;
 
@@ -205,10 +239,11 @@ inline size_t fill_packet(tx_template &t, std::span<uint8_t> out, uint16_t frame
                           uint64_t tx_ts) noexcept {
 	const size_t inner_len = size_t(frame_size) - 18;
 	const size_t total = t.inner_ip + inner_len;
-	if (out.size() < total || inner_len < ipv4_len + udp_len + signature_short_size)
+	const size_t ip_len = t.inner_v6 ? ipv6_len : ipv4_len;
+	if (out.size() < total || inner_len < ip_len + udp_len + signature_short_size)
 		return 0;
 	uint8_t *p = out.data();
-	std::memcpy(p, t.bytes.data(), size_t(t.inner_ip) + ipv4_len + udp_len);
+	std::memcpy(p, t.bytes.data(), size_t(t.inner_ip) + ip_len + udp_len);
 	if (t.outer_ip) {
 		uint8_t *o = p + t.outer_ip;
 		if (t.outer_v6) {
@@ -228,10 +263,14 @@ inline size_t fill_packet(tx_template &t, std::span<uint8_t> out, uint16_t frame
 		}
 	}
 	uint8_t *ip = p + t.inner_ip;
-	store_be16(ip + 2, static_cast<uint16_t>(inner_len));
-	store_be16(ip + 10, static_cast<uint16_t>(~fold_sum(uint64_t(t.inner_ip_sum) + inner_len)));
-	uint8_t *udp = ip + ipv4_len;
-	const uint16_t ulen = static_cast<uint16_t>(inner_len - ipv4_len);
+	if (t.inner_v6) {
+		store_be16(ip + 4, static_cast<uint16_t>(inner_len - ipv6_len));
+	} else {
+		store_be16(ip + 2, static_cast<uint16_t>(inner_len));
+		store_be16(ip + 10, static_cast<uint16_t>(~fold_sum(uint64_t(t.inner_ip_sum) + inner_len)));
+	}
+	uint8_t *udp = ip + ip_len;
+	const uint16_t ulen = static_cast<uint16_t>(inner_len - ip_len);
 	store_be16(udp + 4, ulen);
 	uint16_t sum = static_cast<uint16_t>(~fold_sum(uint64_t(t.inner_udp_sum) + 2u * ulen));
 	store_be16(udp + 6, sum == 0 ? 0xFFFF : sum);

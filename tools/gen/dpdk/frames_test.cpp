@@ -504,5 +504,201 @@ TEST(FramesPw, InvalidNeighbourDiscoveryIsRefused) {
 	}
 }
 
+// ---------------------------------------------------------------- IPv6 over PPP (SLAAC)
+
+// scapy: IPv6(src="fe80::211:2233:4455:6677", dst="ff02::2", hlim=255)/ICMPv6ND_RS()
+const std::vector<uint8_t> scapy_rs = {
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x3a, 0xff, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x85, 0x00, 0xae, 0x26, 0x00, 0x00, 0x00, 0x00};
+// scapy: IPv6(src="fe80::1:2:3:4", dst="ff02::1", hlim=255)/ICMPv6ND_RA(routerlifetime=90)/
+// ICMPv6NDOptMTU(mtu=1460)/ICMPv6NDOptPrefixInfo(prefixlen=64, L=0, A=1, validlifetime=2592000,
+// preferredlifetime=604800, prefix="2001:db8:100:2a::")/ICMPv6NDOptRDNSS(dns=["2001:db8:ffff::53"], lifetime=90)
+// (what the LNS's router_advertiser sends: docs/controlplane.md)
+const std::vector<uint8_t> scapy_ra = {
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x50, 0x3a, 0xff, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x86, 0x00, 0xef, 0x8d, 0x00, 0x08, 0x00, 0x5a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00, 0x05, 0xb4, 0x03, 0x04, 0x40, 0x40, 0x00, 0x27, 0x8d, 0x00,
+    0x00, 0x09, 0x3a, 0x80, 0x00, 0x00, 0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0x00, 0x2a, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5a, 0x20, 0x01, 0x0d, 0xb8,
+    0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53};
+
+// The one's complement sum of an IPv6 packet's pseudo header (addresses, length, next header).
+uint32_t pseudo_sum6(const uint8_t *ip, uint8_t next, size_t len) {
+	return sum_words(ip + 8, 32) + next + uint32_t(len);
+}
+// Rewrites the ICMPv6 checksum of an IPv6 packet (after a mutation of its body).
+void fix_icmp6(std::vector<uint8_t> &p) {
+	const size_t len = p.size() - ipv6_len;
+	store_be16(p.data() + ipv6_len + 2, 0);
+	store_be16(p.data() + ipv6_len + 2,
+	           static_cast<uint16_t>(~ones_complement_sum({p.data() + ipv6_len, len}, pseudo_sum6(p.data(), 58, len))));
+}
+ipv6_addr addr6_at(const uint8_t *p) {
+	ipv6_addr a;
+	std::memcpy(a.data(), p, a.size());
+	return a;
+}
+
+TEST(FramesV6, RouterSolicitMatchesScapy) {
+	std::vector<uint8_t> b(64);
+	ASSERT_EQ(build_router_solicit(b, 0x0211223344556677ull), scapy_rs.size());
+	b.resize(scapy_rs.size());
+	EXPECT_EQ(b, scapy_rs);
+	std::vector<uint8_t> small(47);
+	EXPECT_EQ(build_router_solicit(small, 1), 0u);
+}
+
+TEST(FramesV6, RouterAdvertGivesThePrefix) {
+	ra_prefix ra;
+	ra_error err = ra_error::invalid;
+	ASSERT_TRUE(parse_router_advert(scapy_ra, ra, err));
+	EXPECT_EQ(ra.prefix, v6("2001:db8:100:2a::"));
+	EXPECT_EQ(ra.valid_lifetime, 2592000u);
+	EXPECT_EQ(ra.preferred_lifetime, 604800u);
+	EXPECT_EQ(ra.router_lifetime, 90);
+	EXPECT_EQ(ra.mtu, 1460);
+	EXPECT_EQ(ra.router, v6("fe80::1:2:3:4"));
+	EXPECT_EQ(slaac_address(ra.prefix, 0x0211223344556677ull), v6("2001:db8:100:2a:211:2233:4455:6677"));
+}
+
+TEST(FramesV6, RouterAdvertValidation) {
+	struct mutation {
+		const char *name;
+		size_t at;
+		uint8_t value;
+		bool fix_checksum;
+		ra_error want;
+	};
+	const mutation cases[] = {
+	    {"hop limit 64", 7, 64, false, ra_error::invalid},
+	    {"global source", 8, 0x20, true, ra_error::invalid},
+	    {"code 1", 41, 1, true, ra_error::invalid},
+	    {"bad checksum", 43, 0x8e, false, ra_error::invalid},
+	    {"option length 0", 57, 0, true, ra_error::invalid},
+	    {"option past the end", 97, 4, true, ra_error::invalid},
+	    {"IPv4 packet", 0, 0x45, false, ra_error::invalid},
+	    {"payload length past the end", 5, 0x51, false, ra_error::invalid},
+	    {"not autonomous", 67, 0x80, true, ra_error::no_prefix},
+	    {"a /48", 66, 48, true, ra_error::no_prefix},
+	    {"valid lifetime 0", 71, 0, true, ra_error::no_prefix}, // bytes 68-70 cleared below
+	    {"link-local prefix", 80, 0xfe, true, ra_error::no_prefix},
+	    {"router solicitation", 40, 133, true, ra_error::not_ra},
+	    {"UDP", 6, 17, false, ra_error::not_ra},
+	};
+	for (const mutation &m : cases) {
+		std::vector<uint8_t> b = scapy_ra;
+		b[m.at] = m.value;
+		if (m.name == std::string("valid lifetime 0"))
+			b[68] = b[69] = b[70] = 0;
+		if (m.name == std::string("link-local prefix"))
+			b[81] = 0x80;
+		if (m.fix_checksum)
+			fix_icmp6(b);
+		ra_prefix ra;
+		ra_error err = ra_error::not_ra;
+		EXPECT_FALSE(parse_router_advert(b, ra, err)) << m.name;
+		EXPECT_EQ(err, m.want) << m.name;
+	}
+	ra_prefix ra;
+	ra_error err = ra_error::not_ra;
+	EXPECT_FALSE(parse_router_advert({scapy_ra.data(), 39}, ra, err));
+	EXPECT_EQ(err, ra_error::invalid);
+	EXPECT_FALSE(parse_router_advert({scapy_ra.data(), 100}, ra, err)); // truncated
+	EXPECT_EQ(err, ra_error::invalid);
+}
+
+upstream_params up6_params(bool seq) {
+	upstream_params p = up_params(seq);
+	p.v6 = true;
+	p.subscriber_ip6 = v6("2001:db8:100:2a:211:2233:4455:6677");
+	p.core_ip6 = v6("2001:db8:ffff::2");
+	return p;
+}
+
+TEST(FramesV6, UpstreamIpv6OverPpp) {
+	for (bool seq : {false, true}) {
+		tx_template t = build_upstream_template(up6_params(seq));
+		for (uint16_t size : {82, 90, 128, 594, 1518}) {
+			std::vector<uint8_t> buf(packet_length(t, size));
+			const size_t n = fill_packet(t, buf, size, 41, 7 + size, 987654321);
+			ASSERT_EQ(n, buf.size());
+			EXPECT_EQ(n, size - 18u + 14 + upstream_overhead(seq));
+			const uint8_t *ip = buf.data() + eth_len;
+			EXPECT_EQ(load_be16(ip + 2), n - eth_len);
+			EXPECT_EQ(ipv4_header_checksum(ip), load_be16(ip + 10));
+			auto h = l2tp::parse_v2({ip + 28, n - eth_len - 28});
+			ASSERT_TRUE(h);
+			EXPECT_EQ(h->has_sequence(), seq);
+			ASSERT_GE(h->payload.size(), 4u);
+			EXPECT_EQ(load_be32(h->payload.data()), 0xFF030057u);
+			const uint8_t *inner = h->payload.data() + 4;
+			EXPECT_EQ(inner[0] >> 4, 6);
+			EXPECT_EQ(load_be16(inner + 4), size - 18u - ipv6_len);
+			EXPECT_EQ(inner[6], 17);
+			EXPECT_EQ(addr6_at(inner + 8), up6_params(seq).subscriber_ip6);
+			EXPECT_EQ(addr6_at(inner + 24), v6("2001:db8:ffff::2"));
+			EXPECT_TRUE(udp6_checksum_ok(inner)) << "size " << size;
+
+			const rx_frame r = classify_access(buf, 1701, 9000);
+			ASSERT_EQ(r.kind, rx_kind::measured);
+			EXPECT_EQ(r.frame_bytes, size);
+			const signature sig = read_signature(r.payload);
+			ASSERT_EQ(sig.status, signature_status::ok);
+			EXPECT_EQ(sig.stream, 41u);
+			EXPECT_EQ(classify_access(buf, 1701, 9001).kind, rx_kind::l2tp_control); // IPv6, not ours: main lcore
+		}
+		std::vector<uint8_t> big(200);
+		EXPECT_EQ(fill_packet(t, big, 81, 0, 0, 0), 0u); // no room for the short signature after IPv6/UDP
+	}
+}
+
+TEST(FramesV6, DownstreamIpv6AndCoreNeighbourDiscovery) {
+	downstream_params p;
+	p.next_hop_mac = lns_mac;
+	p.core_mac = lac_mac;
+	p.v6 = true;
+	p.core_ip6 = v6("2001:db8:ffff::2");
+	p.subscriber_ip6 = v6("2001:db8:100:2a::1");
+	tx_template t = build_downstream_template(p);
+	for (uint16_t size : {82, 128, 1518}) {
+		std::vector<uint8_t> buf(packet_length(t, size));
+		ASSERT_EQ(fill_packet(t, buf, size, 5, 9, 10), size - 4u);
+		EXPECT_EQ(load_be16(buf.data() + 12), ethertype_ipv6);
+		EXPECT_TRUE(udp6_checksum_ok(buf.data() + eth_len));
+		const rx_frame r = classify_core(buf, 9000);
+		ASSERT_EQ(r.kind, rx_kind::measured);
+		EXPECT_EQ(r.frame_bytes, size);
+		EXPECT_EQ(read_signature(r.payload).stream, 5u);
+		EXPECT_EQ(classify_core(buf, 9001).kind, rx_kind::other);
+		std::vector<uint8_t> cut(buf.begin(), buf.end() - 1);
+		EXPECT_EQ(classify_core(cut, 9000).kind, rx_kind::other);
+	}
+	EXPECT_EQ(classify_core(scapy_ns, 9000).kind, rx_kind::nd);
+	EXPECT_EQ(classify_core(scapy_na, 9000).kind, rx_kind::nd);
+}
+
+TEST(FramesV6, RouterAdvertOnASessionGoesToTheMainLcore) {
+	// Ethernet | IPv4 | UDP 1701 | L2TPv2 data (tunnel 0x1234, session 0xBEEF) | FF 03 00 57 | RA
+	std::vector<uint8_t> msg = {0x00, 0x02, 0x12, 0x34, 0xBE, 0xEF, 0xFF, 0x03, 0x00, 0x57};
+	msg.insert(msg.end(), scapy_ra.begin(), scapy_ra.end());
+	udp_addrs a;
+	a.dst_mac = lac_mac;
+	a.src_mac = lns_mac;
+	a.src_ip = 0xC6120001;
+	a.dst_ip = 0xC6120002;
+	a.src_port = a.dst_port = 1701;
+	std::vector<uint8_t> f(256);
+	const size_t n = build_udp_frame(f, a, 1, msg);
+	ASSERT_NE(n, 0u);
+	const rx_frame r = classify_access({f.data(), n}, 1701, 9000);
+	ASSERT_EQ(r.kind, rx_kind::l2tp_control);
+	EXPECT_EQ(r.ppp_protocol, ppp_ipv6);
+	EXPECT_EQ(r.tunnel, 0x1234);
+	EXPECT_EQ(r.session, 0xBEEF);
+	EXPECT_EQ(std::vector<uint8_t>(r.ppp_info.begin(), r.ppp_info.end()), scapy_ra);
+}
+
 } // namespace
 } // namespace l2tpx::gen::dpdk

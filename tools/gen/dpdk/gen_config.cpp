@@ -65,6 +65,20 @@ std::string format_ipv4(uint32_t a) {
 	return b;
 }
 
+std::optional<ipv6_addr> parse_ipv6(std::string_view s) noexcept {
+	cfg::ip_address a;
+	if (!cfg::parse_ip(s, a) || !a.is_v6())
+		return std::nullopt;
+	return a.bytes;
+}
+
+std::string format_ipv6(const ipv6_addr &a) {
+	cfg::ip_address ip;
+	ip.family = 6;
+	ip.bytes = a;
+	return cfg::format_ip(ip);
+}
+
 std::string format_mac(const mac &m) {
 	char b[18];
 	std::snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -390,7 +404,8 @@ private:
 		}
 	}
 	void read_core(const toml::table &t) {
-		keys(t, "core", {"port", "mac", "addresses", "prefix_len", "next_hop", "next_hop_mac", "udp_port", "rx_queues"});
+		keys(t, "core", {"port", "mac", "addresses", "prefix_len", "next_hop", "next_hop_mac", "address6", "next_hop6",
+		                 "udp_port", "rx_queues"});
 		core_config &c = cfg_.core;
 		for (const auto &[k, v] : t) {
 			const std::string f = "core." + std::string(k.str());
@@ -407,7 +422,13 @@ private:
 				c.next_hop = ip(v, f);
 			else if (key == "next_hop_mac")
 				c.next_hop_mac = mac_of(v, f);
-			else if (key == "udp_port")
+			else if (key == "address6" || key == "next_hop6") {
+				const std::string a = str(v, f);
+				auto a6 = parse_ipv6(a);
+				if (!a6 || *a6 == ipv6_addr{} || (*a6)[0] == 0xff)
+					fail(&v, f, "invalid value", "\"" + a + "\" is not a unicast IPv6 address");
+				(key == "address6" ? c.address6 : c.next_hop6) = a6;
+			} else if (key == "udp_port")
 				c.udp_port = uint16_t(integer(v, f, 1, 65535));
 			else if (key == "rx_queues")
 				c.rx_queues = uint16_t(integer(v, f, 1, 128));
@@ -523,6 +544,7 @@ std::string usage(std::string_view program) {
 	  << "  --lns ADDR  --lns-port N --local-port N  --gateway ADDR  --lns-mac MAC  --access-mac MAC\n"
 	  << " core port:\n"
 	  << "  --core-port DEVARGS  --core-address ADDR  --core-next-hop ADDR  --next-hop-mac MAC  --core-mac MAC\n"
+	  << "  --core-address6 ADDR  --core-next-hop6 ADDR   (IPv6 streams: --ip-version 6|both)\n"
 	  << " sessions:\n"
 	  << "  --sessions N  --tunnels N  --sessions-per-tunnel N\n"
 	  << "  --user PATTERN  --password PATTERN   ({n}/{session}, {t}/{tunnel}, {s} expanded per call)\n"
@@ -532,7 +554,7 @@ std::string usage(std::string_view program) {
 	  << "  --proxy-lcp  --proxy-auth  --ipv6cp\n"
 	  << " traffic and thresholds ([traffic]/[thresholds] keys):\n"
 	  << "  --rate R  --rate-total R  --duration DUR  --drain DUR  --max-lag DUR  --frame-size N  --frame-sizes A,B,..\n"
-	  << "  --imix simple  --direction up|down|both  --streams-per-session N  --max-loss PCT\n"
+	  << "  --imix simple  --direction up|down|both  --streams-per-session N  --ip-version 4|6|both  --max-loss PCT\n"
 	  << "  --min-sessions-up N  --max-p99-us US  --set table.key=value\n"
 	  << " output and modes:\n"
 	  << "  --json PATH  --all-streams  --quiet  --bench  --bench-sessions N  --print-users  -h, --help\n";
@@ -571,6 +593,7 @@ parse_outcome parse_args(std::span<const char *const> args) {
 	    {"--access-port", true}, {"--lac", true}, {"--lns", true}, {"--lns-port", true}, {"--local-port", true},
 	    {"--gateway", true}, {"--lns-mac", true}, {"--access-mac", true}, {"--core-port", true},
 	    {"--core-address", true}, {"--core-next-hop", true}, {"--next-hop-mac", true}, {"--core-mac", true},
+	    {"--core-address6", true}, {"--core-next-hop6", true},
 	    {"--sessions", true}, {"--tunnels", true}, {"--sessions-per-tunnel", true}, {"--user", true},
 	    {"--password", true}, {"--auth", true}, {"--secret", true}, {"--hide-avps", false}, {"--host-name", true},
 	    {"--setup-rate", true}, {"--max-outstanding", true}, {"--setup-timeout", true}, {"--hold", true},
@@ -706,6 +729,11 @@ parse_outcome parse_args(std::span<const char *const> args) {
 		} else if (f == "--core-next-hop") {
 			if (!addr(c.core.next_hop))
 				return bad("expected an IPv4 address");
+		} else if (f == "--core-address6" || f == "--core-next-hop6") {
+			auto a6 = parse_ipv6(val);
+			if (!a6 || *a6 == ipv6_addr{} || (*a6)[0] == 0xff)
+				return bad("expected a unicast IPv6 address");
+			(f == "--core-address6" ? c.core.address6 : c.core.next_hop6) = a6;
 		} else if (f == "--lns-port") {
 			if (!to_uint(val, c.access.lns_port, 1, 65535))
 				return bad("expected 1..65535");
@@ -812,7 +840,7 @@ std::string validate_pseudowires(gen_options &o) {
 	if (c.core.addresses.empty())
 		c.core.addresses = {0xC6130002}; // 198.19.0.2: the inner packets' far end
 	if (c.run.traffic.ip_version != 4)
-		return "traffic.ip_version: the DPDK generator sends IPv4 inner packets only";
+		return "traffic.ip_version: pseudowire and bench runs send IPv4 inner packets only";
 	const cfg::ip_address *remote[2] = {nullptr, nullptr};
 	for (const pw_tunnel_config &t : c.pw_tunnels) {
 		const cfg::ip_address *&r = remote[t.remote.is_v6()];
@@ -858,7 +886,7 @@ std::string validate(gen_options &o) {
 		if (!c.access.lns_mac)
 			c.access.lns_mac = mac{0x02, 0, 0, 0, 0, 1};
 		if (c.run.traffic.ip_version != 4)
-			return "traffic.ip_version: the DPDK generator sends IPv4 inner packets only";
+			return "traffic.ip_version: pseudowire and bench runs send IPv4 inner packets only";
 		return {};
 	}
 	if (c.access.port.empty())
@@ -880,8 +908,16 @@ std::string validate(gen_options &o) {
 		return "sessions.hide_avps needs sessions.tunnel_secret";
 	if (s.proxy_auth && !s.proxy_lcp)
 		return "sessions.proxy_auth needs sessions.proxy_lcp (a LAC authenticates the user after LCP)";
-	if (c.run.traffic.ip_version != 4)
-		return "traffic.ip_version: the DPDK generator sends IPv4 inner packets only";
+	if (c.run.traffic.has_ipv6()) {
+		// IPv6 streams: the subscribers' addresses come from IPv6CP + Router Advertisements.
+		s.enable_ipv6cp = true;
+		if (!c.core.address6)
+			return "traffic.ip_version " + std::string(c.run.traffic.has_ipv4() ? "\"both\"" : "6") +
+			       " needs core.address6 (--core-address6): the IPv6 streams' core endpoint";
+		if (!c.core.next_hop6 && !c.core.next_hop_mac)
+			return "traffic.ip_version " + std::string(c.run.traffic.has_ipv4() ? "\"both\"" : "6") +
+			       " needs core.next_hop6 (--core-next-hop6): the LNS's core-side IPv6 address";
+	}
 	for (uint16_t size : build_size_pattern(c.run.traffic.sizes))
 		if (size - 18u + 38u + (s.data_sequence ? 4u : 0u) > c.access.mtu)
 			return "frame size " + std::to_string(size) + " does not fit access.mtu " + std::to_string(c.access.mtu) +

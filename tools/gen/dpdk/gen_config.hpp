@@ -17,6 +17,7 @@
 namespace l2tpx::gen::dpdk {
 
 using mac = std::array<uint8_t, 6>;
+using ipv6_addr = std::array<uint8_t, 16>;
 
 // The access port: the LACs' side, facing the LNS.
 struct access_config {
@@ -40,7 +41,9 @@ struct core_config {
 	std::vector<uint32_t> addresses;    // answered for ARP; addresses[0] is the traffic endpoint
 	uint8_t prefix_len = 24;
 	uint32_t next_hop = 0;              // the LNS's core-side address (downstream next hop)
-	std::optional<mac> next_hop_mac;    // static: no ARP
+	std::optional<mac> next_hop_mac;    // static: no ARP (nor ND)
+	std::optional<ipv6_addr> address6;  // IPv6 streams' core endpoint, answered for ND
+	std::optional<ipv6_addr> next_hop6; // the LNS's core-side IPv6 address (resolved by ND)
 	uint16_t udp_port = 9000;           // traffic UDP port, both ends
 	uint16_t rx_queues = 1;             // RX queues (RSS), polled by workers 0..n-1
 };
@@ -92,7 +95,7 @@ struct sessions_config {
 	uint32_t flap_cycles = 0;           // flap mode: down/up cycles after the traffic phase
 	uint64_t flap_down_ms = 1000;       // time a flapped session stays down
 	bool data_sequence = false;         // Ns/Nr in upstream data messages
-	bool enable_ipv6cp = false;
+	bool enable_ipv6cp = false;         // on by itself with IPv6 streams (traffic.ip_version 6 or "both")
 	bool proxy_lcp = false;             // proxy LCP AVPs in the ICCN: the PPP client starts with LCP Opened
 	bool proxy_auth = false;            // proxy authentication AVPs too (needs proxy_lcp)
 	double teardown_rate = 0;           // calls cleared per second (end of run, flap); 0: all at once
@@ -166,6 +169,8 @@ std::vector<std::string> build_eal_args(const gen_options &o, const std::string 
 
 std::optional<mac> parse_mac(std::string_view s) noexcept;
 std::optional<uint32_t> parse_ipv4(std::string_view s) noexcept; // host order
+std::optional<ipv6_addr> parse_ipv6(std::string_view s) noexcept;
+std::string format_ipv6(const ipv6_addr &a);
 std::string format_ipv4(uint32_t a);
 std::string format_mac(const mac &m);
 

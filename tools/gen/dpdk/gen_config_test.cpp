@@ -461,5 +461,66 @@ TEST(GenConfigPw, ExampleRunFileIsValid) {
 	EXPECT_EQ(r.options.cfg.pw_sessions.size(), 2u);
 }
 
+// IPv6 streams over PPP: the core's IPv6 keys and flags, ip_version, what they need.
+TEST(GenConfig, Ipv6Streams) {
+	const std::string text(full);
+	const std::string with6 = text.substr(0, text.find("udp_port = 7000")) +
+	                          "address6 = \"2001:db8:ffff::2\"\nnext_hop6 = \"2001:db8:ffff::1\"\n" +
+	                          text.substr(text.find("udp_port = 7000"));
+	temp_file f(with6);
+	auto r = parse({"-c", f.path.c_str(), "--ip-version", "both", "--frame-size", "96"});
+	ASSERT_TRUE(r.ok()) << r.error;
+	const gen_config &c = r.options.cfg;
+	EXPECT_EQ(c.run.traffic.ip_version, ip_version_both);
+	ASSERT_TRUE(c.core.address6 && c.core.next_hop6);
+	EXPECT_EQ(format_ipv6(*c.core.address6), "2001:db8:ffff::2");
+	EXPECT_EQ(format_ipv6(*c.core.next_hop6), "2001:db8:ffff::1");
+	EXPECT_TRUE(c.sessions.enable_ipv6cp); // IPv6 streams negotiate IPv6CP by themselves
+	// The flags override the file's.
+	r = parse({"-c", f.path.c_str(), "--ip-version", "6", "--frame-size", "96", "--core-address6", "2001:db8:1::2",
+	           "--core-next-hop6", "fe80::1"});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_EQ(r.options.cfg.run.traffic.ip_version, 6);
+	EXPECT_EQ(format_ipv6(*r.options.cfg.core.address6), "2001:db8:1::2");
+	EXPECT_EQ(format_ipv6(*r.options.cfg.core.next_hop6), "fe80::1");
+	// An IPv4 run ignores the IPv6 keys and leaves IPv6CP alone.
+	r = parse({"-c", f.path.c_str()});
+	ASSERT_TRUE(r.ok()) << r.error;
+	EXPECT_FALSE(r.options.cfg.sessions.enable_ipv6cp);
+
+	temp_file plain(full);
+	struct bad_case {
+		std::vector<const char *> args;
+		const char *want;
+	};
+	const bad_case bad[] = {
+	    {{"--ip-version", "6", "--frame-size", "96"}, "needs core.address6 (--core-address6)"},
+	    {{"--ip-version", "both", "--frame-size", "96", "--core-address6", "2001:db8::2"},
+	     "needs core.next_hop6 (--core-next-hop6)"},
+	    {{"--ip-version", "both", "--frame-size", "64"}, "traffic.frame_size"},
+	    {{"--ip-version", "6", "--frame-size", "96", "--core-address6", "198.19.0.2"}, "--core-address6"},
+	    {{"--core-next-hop6", "ff02::1"}, "expected a unicast IPv6 address"},
+	    {{"--core-address6", "::"}, "expected a unicast IPv6 address"},
+	};
+	for (const bad_case &b : bad) {
+		std::vector<const char *> args{"-c", plain.path.c_str()};
+		args.insert(args.end(), b.args.begin(), b.args.end());
+		r = parse(args);
+		EXPECT_NE(r.error.find(b.want), std::string::npos) << b.want << ": " << r.error;
+	}
+	// A static next-hop MAC stands in for the IPv6 next hop's resolution.
+	r = parse({"-c", plain.path.c_str(), "--ip-version", "6", "--frame-size", "96", "--core-address6", "2001:db8::2",
+	           "--next-hop-mac", "02:00:00:00:00:09"});
+	EXPECT_TRUE(r.ok()) << r.error;
+	for (const char *key : {"address6 = \"198.19.0.2\"\n", "next_hop6 = \"ff02::2\"\n", "address6 = 6\n"}) {
+		temp_file b(text.substr(0, text.find("udp_port = 7000")) + key + text.substr(text.find("udp_port = 7000")));
+		r = parse({"-c", b.path.c_str()});
+		EXPECT_NE(r.error.find("core."), std::string::npos) << key << " " << r.error;
+	}
+	// Pseudowire and bench runs stay IPv4.
+	r = parse({"--bench", "--access-port", "net_null0", "--rate", "10", "--ip-version", "6", "--frame-size", "96"});
+	EXPECT_NE(r.error.find("IPv4 inner packets only"), std::string::npos) << r.error;
+}
+
 } // namespace
 } // namespace l2tpx::gen::dpdk

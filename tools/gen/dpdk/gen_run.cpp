@@ -24,6 +24,7 @@
 
 #include "controlplane/call_manager.hpp"
 #include "shared/config/config_loader.hpp"
+#include "shared/l2tp/l2tpv2.hpp"
 #include "tools/gen/dpdk/worker.hpp"
 #include "tools/gen/lac/call_table.hpp"
 #include "tools/gen/lac/proxy_negotiation.hpp"
@@ -153,6 +154,8 @@ public:
 			return exit_runtime;
 		make_call_managers();
 		setup_phase();
+		if (v6_streams())
+			ipv6_phase();
 		// A session is up for us when IPCP opens; an LNS installs the subscriber's route at
 		// that moment and may apply it a little later (ours through its command ring). A
 		// short pause keeps the first downstream packets of the last sessions out of that
@@ -363,15 +366,17 @@ private:
 			const uint16_t port = m[i]->port;
 			if (auto a = parse_arp(f)) {
 				handle_arp(port, *a);
-			} else if (auto nd = c_.pseudowires() ? parse_nd(f) : std::nullopt) {
+			} else if (auto nd = c_.pseudowires() || v6_streams() ? parse_nd(f) : std::nullopt) {
 				handle_nd(port, *nd);
 			} else if (port == access_.id) {
 				const rx_frame r = classify_access(f, c_.access.local_port, c_.core.udp_port);
 				if (r.kind == rx_kind::l2tp_control && r.src_ip == c_.access.lns) {
 					auto it = std::find(c_.access.lac_addresses.begin(), c_.access.lac_addresses.end(), r.dst_ip);
-					if (it != c_.access.lac_addresses.end() && !cms_.empty())
-						cms_[size_t(it - c_.access.lac_addresses.begin())]->receive(
-						    cp::udp_endpoint::v4(cp::ipv4_addr{r.src_ip}, r.src_port), r.l2tp);
+					const uint32_t lac = uint32_t(it - c_.access.lac_addresses.begin());
+					if (it != c_.access.lac_addresses.end() && r.ppp_protocol == ppp_ipv6 && v6_streams())
+						receive_ipv6(lac, r);
+					else if (it != c_.access.lac_addresses.end() && !cms_.empty())
+						cms_[lac]->receive(cp::udp_endpoint::v4(cp::ipv4_addr{r.src_ip}, r.src_port), r.l2tp);
 					else
 						++ctl_foreign_;
 				} else {
@@ -390,6 +395,8 @@ private:
 		const uint32_t n = drain_control();
 		if (timers_)
 			timers_->advance_to(to_time_point(now_ns()));
+		if (v6_streams() && !cms_.empty())
+			solicit_routers();
 		if (n == 0 && wait_us)
 			rte_delay_us_sleep(wait_us);
 		progress();
@@ -399,12 +406,13 @@ private:
 		if (c_.access.lns_mac)
 			access_nh_mac_ = c_.access.lns_mac;
 		if (c_.core.next_hop_mac)
-			core_nh_mac_ = c_.core.next_hop_mac;
+			core_nh_mac_ = core_nh6_mac_ = c_.core.next_hop_mac;
 		const uint64_t start = now_ns();
 		uint64_t last = 0;
 		while (!stop_.load()) {
 			const bool need_core = core_.id != no_port && !core_nh_mac_;
-			if (access_nh_mac_ && !need_core)
+			const bool need_core6 = v6_streams() && !core_nh6_mac_;
+			if (access_nh_mac_ && !need_core && !need_core6)
 				return true;
 			const uint64_t now = now_ns();
 			if (now - start > 10'000'000'000ull)
@@ -416,9 +424,16 @@ private:
 					         broadcast_mac);
 				if (need_core)
 					send_arp(core_.id, core_.addr, 1, c_.core.addresses[0], mac{}, c_.core.next_hop, broadcast_mac);
+				uint8_t f[128];
+				if (need_core6)
+					if (size_t n = build_neighbor_solicit(f, core_.addr, *c_.core.address6, *c_.core.next_hop6))
+						send_frame(core_.id, {f, n});
 			}
 			pump(1000);
 		}
+		if (v6_streams() && !core_nh6_mac_)
+			std::fprintf(stderr, "l2tpx-gen: no neighbour advertisement from %s on the core port (set core.next_hop_mac)\n",
+			             format_ipv6(*c_.core.next_hop6).c_str());
 		if (!access_nh_mac_)
 			std::fprintf(stderr, "l2tpx-gen: no ARP reply from %s on the access port (set access.lns_mac)\n",
 			             format_ipv4(access_next_hop()).c_str());
@@ -476,14 +491,20 @@ private:
 					    ++ctl_tx_dropped_;
 			    });
 			cm->on_network_up = [this, lac](cp::session &ss, cp::ppp::ppp_link &l) {
-				if (calls_.network_up(lac, ss, l.local_ipv4().value)) {
+				if (auto i = calls_.network_up(lac, ss, l.local_ipv4().value)) {
 					++ups_since_tick_;
 					note_proxy(l);
+					if (v6_streams())
+						v6_pending_add(*i);
 				}
 			};
 			cm->on_link_finished = [this, lac](cp::session_key k, cp::ppp::down_reason why) {
 				uint32_t i = 0;
 				if (calls_.link_finished(lac, k, why, i) == link_end::went_down) {
+					if (i < v6_.size()) {
+						v6_have_ -= v6_[i].have;
+						v6_[i] = v6_call{}; // a pending entry drops out at the next scan
+					}
 					++downs_since_tick_;
 					if (!tearing_down_ && !flapping_)
 						calls_[i].dropped_after_up = true;
@@ -492,6 +513,7 @@ private:
 			cms_.push_back(std::move(cm));
 		}
 		calls_.attach(cms_);
+		v6_.assign(calls_.size(), v6_call{});
 	}
 
 	// Dials every pending call under the rate and the outstanding cap.
@@ -518,9 +540,169 @@ private:
 		             calls_.tunnels_opened());
 	}
 
+	// ---------------------------------------------------------------- IPv6 (SLAAC over PPP)
+	// IPv6 streams (traffic.ip_version 6 or "both"): each session that opens IPv6CP sends a
+	// Router Solicitation (RFC 4861 6.3.7: at most 3, 4 s apart) and forms its address from
+	// the first Router Advertisement's autonomous /64 and its IPv6CP interface identifier.
+	bool v6_streams() const noexcept { return !c_.pseudowires() && !o_.bench && c_.run.traffic.has_ipv6(); }
+
+	static constexpr uint64_t rs_interval_ns = 4'000'000'000ull;
+	static constexpr uint8_t max_rs = 3;
+
+	// The call of an L2TP data message's (our) tunnel and session IDs.
+	std::optional<uint32_t> call_of(uint32_t lac, uint16_t tunnel, uint16_t session) const {
+		return calls_.find(lac, tunnel_id_v2{tunnel}, session_id_v2{session});
+	}
+
+	// An IPv6 packet from the LNS on a session: a Router Advertisement gives the address.
+	void receive_ipv6(uint32_t lac, const rx_frame &r) {
+		const std::optional<uint32_t> i = call_of(lac, r.tunnel, r.session);
+		if (!i) {
+			++v6_counters_.foreign;
+			return;
+		}
+		ra_prefix ra;
+		ra_error err = ra_error::not_ra;
+		if (!parse_router_advert(r.ppp_info, ra, err)) {
+			++(err == ra_error::not_ra ? v6_counters_.other : err == ra_error::invalid ? v6_counters_.ra_invalid
+			                                                                          : v6_counters_.ra_no_prefix);
+			return;
+		}
+		++v6_counters_.ra_received;
+		if (ra.mtu && (v6_counters_.ra_mtu_min == 0 || ra.mtu < v6_counters_.ra_mtu_min))
+			v6_counters_.ra_mtu_min = ra.mtu;
+		const call &c = calls_[*i];
+		if (c.phase != call_phase::up)
+			return;
+		const cp::ppp::ppp_link *l = cms_[c.lac]->link(c.tid, c.sid);
+		if (!l || !l->ipv6cp_layer().fsm().is_opened() || l->local_iid() == 0)
+			return; // no interface identifier yet: the next RA (or our RS) will do
+		v6_call &v = v6_[*i];
+		const ipv6_addr a = slaac_address(ra.prefix, l->local_iid());
+		if (v.have && v.addr != a)
+			++v6_counters_.prefix_changed; // streams keep the first address: counted, not followed
+		if (!v.have) {
+			v.have = true;
+			v.addr = a;
+			++v6_have_;
+			++v6_counters_.learned;
+			v6_last_learned_ns_ = now_ns();
+		}
+	}
+
+	// A session just came up (IPCP): it solicits a router once its IPv6CP is Opened.
+	void v6_pending_add(uint32_t i) {
+		v6_call &v = v6_[i];
+		v = v6_call{};
+		v.pending = true;
+		v.up_ns = now_ns();
+		v6_pending_.push_back(i);
+	}
+
+	// Router Solicitations (an L2TP data message with PPP protocol 0x0057), every 20 ms for
+	// the calls that came up and still need one: the first as soon as IPv6CP is Opened (as
+	// a host does at link-up, even when an unsolicited RA was first), the next ones 4 s
+	// apart while no RA gave an address. A call leaves the list when it is done, went down,
+	// or its IPv6CP did not open within 30 s of IPCP; only those calls are visited.
+	void solicit_routers() {
+		const uint64_t now = now_ns();
+		if (now - v6_last_scan_ns_ < 20'000'000ull || v6_pending_.empty())
+			return;
+		v6_last_scan_ns_ = now;
+		size_t keep = 0;
+		for (size_t k = 0; k < v6_pending_.size(); ++k) {
+			const uint32_t i = v6_pending_[k];
+			v6_call &v = v6_[i];
+			const call &c = calls_[i];
+			const bool done = (v.have && v.rs_sent > 0) || v.rs_sent >= max_rs;
+			if (!v.pending || done || c.phase != call_phase::up || (v.rs_sent == 0 && now - v.up_ns > 30'000'000'000ull)) {
+				v.pending = false;
+				continue;
+			}
+			v6_pending_[keep++] = i;
+			if (now < v.next_rs_ns)
+				continue;
+			const cp::ppp::ppp_link *l = cms_[c.lac]->link(c.tid, c.sid);
+			if (!l || !l->ipv6cp_layer().fsm().is_opened() || l->local_iid() == 0)
+				continue;
+			send_router_solicit(c, l->local_iid());
+			++v.rs_sent;
+			v.next_rs_ns = now + rs_interval_ns;
+		}
+		v6_pending_.resize(keep);
+	}
+
+	void send_router_solicit(const call &c, uint64_t iid) {
+		// L2TPv2 data header (T=0, no length, no sequence) | FF 03 00 57 | IPv6 RS.
+		std::array<uint8_t, 6 + ppp_len + ipv6_len + 8> msg{};
+		store_be16(msg.data(), l2tp::version_v2);
+		store_be16(msg.data() + 2, c.peer_tunnel);
+		store_be16(msg.data() + 4, c.peer_session);
+		msg[6] = 0xFF;
+		msg[7] = 0x03;
+		store_be16(msg.data() + 8, ppp_ipv6);
+		if (build_router_solicit(std::span<uint8_t>(msg).subspan(6 + ppp_len), iid) == 0)
+			return;
+		udp_addrs a;
+		a.dst_mac = access_nh_mac_.value_or(broadcast_mac);
+		a.src_mac = access_.addr;
+		a.src_ip = c_.access.lac_addresses[c.lac];
+		a.dst_ip = c_.access.lns;
+		a.src_port = c_.access.local_port;
+		a.dst_port = c_.access.lns_port;
+		std::array<uint8_t, 128> f;
+		if (size_t n = build_udp_frame(f, a, ip_id_++, msg)) {
+			send_frame(access_.id, {f.data(), n});
+			++v6_counters_.rs_sent;
+		}
+	}
+
+	uint32_t ipv6_learned_calls() const { return v6_have_; }
+
+	// After the setup: wait until every session up has its IPv6 address, or the
+	// solicitations are spent (3 RS, 4 s apart, then 4 s more for a late RA).
+	void ipv6_phase() {
+		phase_ = "ipv6";
+		const uint64_t t0 = now_ns();
+		const uint64_t end = t0 + (max_rs + 1) * rs_interval_ns;
+		while (now_ns() < end && !stop_.load() && ipv6_learned_calls() < calls_.up())
+			pump(1000);
+		end_progress();
+		const uint32_t learned = ipv6_learned_calls();
+		v6_phase_s_ = seconds(t0, v6_last_learned_ns_ > t0 ? v6_last_learned_ns_ : now_ns());
+		std::fprintf(stderr,
+		             "l2tpx-gen: ipv6: %u of %u sessions up formed an address from a Router Advertisement (%" PRIu64
+		             " RS sent, %" PRIu64 " RA received)\n",
+		             learned, calls_.up(), v6_counters_.rs_sent, v6_counters_.ra_received);
+		// The inner IPv6 packet is the frame size - 18; IPv6 routers do not fragment.
+		uint32_t largest = 0;
+		for (uint16_t size : build_size_pattern(c_.run.traffic.sizes))
+			largest = std::max<uint32_t>(largest, size - 18u);
+		if (v6_counters_.ra_mtu_min && largest > v6_counters_.ra_mtu_min)
+			std::fprintf(stderr,
+			             "l2tpx-gen: warning: the LNS announces an IPv6 MTU of %u, the largest IPv6 packet of this run "
+			             "is %u bytes: expect it to be dropped (Packet Too Big)\n",
+			             v6_counters_.ra_mtu_min, largest);
+	}
+
+	void handle_core_nd(const nd_packet &n) {
+		if (!v6_streams())
+			return;
+		if (c_.core.next_hop6 && !c_.core.next_hop_mac &&
+		    ((n.type == nd_solicit && n.src == *c_.core.next_hop6) || (n.type == nd_advert && n.target == *c_.core.next_hop6)))
+			core_nh6_mac_ = n.link_addr.value_or(n.eth_src);
+		const ipv6_addr unspecified{};
+		if (n.type == nd_solicit && n.src != unspecified && n.target == *c_.core.address6) {
+			uint8_t f[128];
+			if (size_t len = build_neighbor_advert(f, n.link_addr.value_or(n.eth_src), n.src, core_.addr, n.target))
+				send_frame(core_.id, {f, len});
+		}
+	}
+
 	// ---------------------------------------------------------------- traffic
 	bool prepare_traffic(const std::vector<uint32_t> &up, run_result &rr) {
 		const traffic_config &tc = c_.run.traffic;
+		const bool v6 = v6_streams();
 		auto plan = plan_streams(tc, uint32_t(up.size()));
 		if (!plan) {
 			std::fprintf(stderr, "l2tpx-gen: traffic plan: %s\n", to_string(plan.error()));
@@ -533,7 +715,7 @@ private:
 		rr.set_streams(std::move(infos));
 		const bool up_dir = tc.direction != traffic_direction::down, down_dir = tc.direction != traffic_direction::up;
 		const uint32_t W = uint32_t(workers_.size());
-		std::vector<tx_template> ups(up.size()), downs(up.size());
+		std::vector<tx_template> ups(up.size()), downs(up.size()), ups6(v6 ? up.size() : 0), downs6(v6 ? up.size() : 0);
 		for (size_t k = 0; k < up.size(); ++k) {
 			const call &c = calls_[up[k]];
 			upstream_params u;
@@ -557,16 +739,26 @@ private:
 			d.subscriber_ip = c.address;
 			d.traffic_port = c_.core.udp_port;
 			downs[k] = build_downstream_template(d);
+			if (!v6)
+				continue;
+			// IPv6: the subscriber's SLAAC address (RA prefix + IPv6CP interface identifier).
+			u.v6 = d.v6 = true;
+			u.subscriber_ip6 = d.subscriber_ip6 = v6_[up[k]].addr;
+			u.core_ip6 = d.core_ip6 = *c_.core.address6;
+			d.next_hop_mac = core_nh6_mac_.value_or(broadcast_mac);
+			ups6[k] = build_upstream_template(u);
+			downs6[k] = build_downstream_template(d);
 		}
 		for (uint32_t w = 0; w < W; ++w)
-			arm_worker(w, tc, up_dir, down_dir && core_.id != no_port, ups, downs);
+			arm_worker(w, tc, up_dir, down_dir && core_.id != no_port, ups, downs, ups6, downs6);
 		return true;
 	}
 
 	// Worker w's share of plan_'s streams in each direction, the templates, the duration;
 	// the RX worker gets a recorder.
 	void arm_worker(uint32_t w, const traffic_config &tc, bool up_dir, bool down_dir, const std::vector<tx_template> &ups,
-	                const std::vector<tx_template> &downs) {
+	                const std::vector<tx_template> &downs, const std::vector<tx_template> &ups6 = {},
+	                const std::vector<tx_template> &downs6 = {}) {
 		const uint32_t W = uint32_t(workers_.size());
 		worker_ctx &x = *workers_[w];
 		scheduler_options so;
@@ -603,6 +795,8 @@ private:
 			assign_streams(*x.sched, *plan_, direction::down, w, W, ethernet_wire_overhead);
 		x.up = ups;
 		x.down = downs;
+		x.up6 = ups6;
+		x.down6 = downs6;
 		x.plan = plan_.get();
 		x.sent.assign(plan_->streams.size(), 0);
 		x.duration_ticks = tc.duration_ms * hz_ / 1000;
@@ -619,7 +813,9 @@ private:
 				return;
 		} else {
 			rr.sessions_requested = uint32_t(calls_.size());
-			const std::vector<uint32_t> up = calls_.up_with_address();
+			std::vector<uint32_t> up = calls_.up_with_address();
+			if (v6_streams()) // IPv6 streams run over the sessions that learned an address
+				std::erase_if(up, [this](uint32_t i) { return !v6_[i].have; });
 			rr.sessions_up = uint32_t(up.size());
 			if (up.empty() || stop_.load() || tc.duration_ms == 0 || !prepare_traffic(up, rr))
 				return;
@@ -909,6 +1105,14 @@ private:
 			}
 			std::printf("ipv6cp: interface identifiers negotiated on %u of %u sessions up\n", v6_opened, v6_sessions);
 		}
+		uint32_t v6_learned = 0;
+		if (v6_streams()) {
+			v6_learned = ipv6_learned_calls();
+			std::printf("ipv6: addresses from Router Advertisements on %u of %u sessions up in %.3f s; RS sent %" PRIu64
+			            ", RA received %" PRIu64 ", invalid %" PRIu64 ", without a /64 prefix %" PRIu64 "\n",
+			            v6_learned, v6_sessions, v6_phase_s_, v6_counters_.rs_sent, v6_counters_.ra_received,
+			            v6_counters_.ra_invalid, v6_counters_.ra_no_prefix);
+		}
 		const snapshot s = totals();
 		uint64_t tx_failed = 0, alloc_failed = 0, rx_other = 0, ring_full = 0;
 		for (auto &w : workers_) {
@@ -966,6 +1170,13 @@ private:
 			}
 			if (c_.sessions.enable_ipv6cp)
 				setup["ipv6cp"] = {{"sessions_up", v6_sessions}, {"opened", v6_opened}};
+			if (v6_streams())
+				setup["ipv6"] = {{"addresses", v6_learned},       {"learned", v6_counters_.learned},
+				                 {"seconds", v6_phase_s_},
+				                 {"rs_sent", v6_counters_.rs_sent}, {"ra_received", v6_counters_.ra_received},
+				                 {"ra_invalid", v6_counters_.ra_invalid}, {"ra_no_prefix", v6_counters_.ra_no_prefix},
+				                 {"prefix_changed", v6_counters_.prefix_changed}, {"other", v6_counters_.other},
+				                 {"foreign", v6_counters_.foreign}, {"ra_mtu_min", v6_counters_.ra_mtu_min}};
 			j["setup"] = setup;
 			j["ports"] = {{"tx_frames", s.tx},         {"tx_bytes", s.tx_bytes},         {"tx_refused", tx_failed},
 			              {"tx_no_mbuf", alloc_failed}, {"rx_measured", s.rx},            {"rx_not_traffic", rx_other},
@@ -1052,6 +1263,10 @@ private:
 	}
 
 	void handle_nd(uint16_t port, const nd_packet &n) {
+		if (port == core_.id && port != no_port) {
+			handle_core_nd(n);
+			return;
+		}
 		if (port != access_.id)
 			return;
 		if (pw_remote6_ && !c_.access.lns_mac &&
@@ -1258,6 +1473,27 @@ private:
 	uint32_t pw_remote4_ = 0;
 	std::optional<ipv6_addr> pw_remote6_;
 	std::optional<mac> access_nh6_mac_;
+	// IPv6 streams over PPP: per call (index = call number - 1) the address learned, the
+	// solicitations sent; the core port's IPv6 next hop.
+	struct v6_call {
+		bool have = false;     // addr formed from an RA
+		bool pending = false;  // in v6_pending_
+		ipv6_addr addr{};
+		uint8_t rs_sent = 0;
+		uint64_t next_rs_ns = 0, up_ns = 0;
+	};
+	std::vector<v6_call> v6_;
+	std::vector<uint32_t> v6_pending_; // calls that may still send a solicitation
+	uint32_t v6_have_ = 0;             // calls up with an address
+	struct {
+		uint64_t rs_sent = 0, ra_received = 0, ra_invalid = 0, ra_no_prefix = 0, learned = 0, prefix_changed = 0;
+		uint64_t other = 0;   // other IPv6 from the LNS on a session (not an RA)
+		uint64_t foreign = 0; // IPv6 for an unknown session
+		uint32_t ra_mtu_min = 0; // the smallest MTU option seen (0: none)
+	} v6_counters_;
+	uint64_t v6_last_scan_ns_ = 0, v6_last_learned_ns_ = 0;
+	double v6_phase_s_ = 0;
+	std::optional<mac> core_nh6_mac_;
 	uint16_t ip_id_ = 1;
 	uint64_t ctl_tx_dropped_ = 0, ctl_foreign_ = 0;
 

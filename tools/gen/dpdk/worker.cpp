@@ -176,15 +176,22 @@ private:
 			const tx_item &it = items_[i];
 			const stream_info &si = streams[it.stream];
 			const bool is_up = si.dir == direction::up;
-			tx_template &t = is_up ? c_.up[si.session] : c_.down[si.session];
+			tx_template &t = si.family == 6 ? (is_up ? c_.up6[si.session] : c_.down6[si.session])
+			                                : (is_up ? c_.up[si.session] : c_.down[si.session]);
 			rte_mbuf *b = m[i];
 			const size_t len = packet_length(t, it.frame_size);
 			char *p = rte_pktmbuf_append(b, uint16_t(len));
+			// A session's data Ns is one sequence over both families: the IPv4 template holds it.
+			const bool shared_ns = is_up && t.ns_offset && si.family == 6;
+			if (shared_ns)
+				t.ns = c_.up[si.session].ns;
 			if (p == nullptr || fill_packet(t, {reinterpret_cast<uint8_t *>(p), len}, it.frame_size, it.stream, it.seq, ts) == 0) {
 				rte_pktmbuf_free(b);
 				add(c_.counters.tx_failed, 1);
 				continue;
 			}
+			if (shared_ns)
+				c_.up[si.session].ns = t.ns;
 			if (is_up) {
 				up_id[nu] = it.stream;
 				up_len[nu] = uint32_t(len);

@@ -59,6 +59,7 @@ struct worker_ctx {
 	std::unique_ptr<scheduler> sched;
 	std::vector<tx_template> up;   // per plan session
 	std::vector<tx_template> down; // per plan session
+	std::vector<tx_template> up6, down6; // the same for IPv6 streams (empty without any)
 	const stream_plan *plan = nullptr;
 	std::vector<uint64_t> sent;    // per stream ID: frames the NIC accepted
 	uint64_t duration_ticks = 0;

@@ -67,13 +67,25 @@ report build_report(const run_result &r, const thresholds &t, size_t top_n) {
 	assert(r.sent.size() == r.streams.size() && r.rx.size() == r.streams.size()); // set_streams()
 	report rep;
 	for (uint32_t s = 0; s < r.streams.size(); s++) {
+		const size_t d = size_t(r.streams[s].dir), f = r.streams[s].family == 6 ? 1 : 0;
 		add_stream(rep.total, r.sent[s], r.rx[s]);
-		add_stream(rep.per_direction[size_t(r.streams[s].dir)], r.sent[s], r.rx[s]);
+		add_stream(rep.per_direction[d], r.sent[s], r.rx[s]);
+		add_stream(rep.per_family[f][d], r.sent[s], r.rx[s]);
+		add_stream(rep.family_total[f], r.sent[s], r.rx[s]);
+		rep.has_ipv6 = rep.has_ipv6 || f == 1;
 	}
+	// Groups: direction + 2 for IPv6 (stream_group); each a histogram of its own.
 	total_latency_histogram all;
+	std::array<total_latency_histogram, 2> dir_h{}, fam_h{};
 	for (size_t g = 0; g < rx_groups; g++) {
-		rep.per_direction[g].latency = latency_of(r.latency[g]);
+		rep.per_family[g / 2][g % 2].latency = latency_of(r.latency[g]);
+		dir_h[g % 2].merge(r.latency[g]);
+		fam_h[g / 2].merge(r.latency[g]);
 		all.merge(r.latency[g]);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		rep.per_direction[i].latency = latency_of(dir_h[i]);
+		rep.family_total[i].latency = latency_of(fam_h[i]);
 	}
 	rep.total.latency = latency_of(all);
 
@@ -153,10 +165,18 @@ std::string format_table(const run_result &r, const report &rep) {
 	std::snprintf(b, sizeof(b), table_header, "", "tx pkts", "rx pkts", "lost", "loss %", "reordered", "dups",
 	              "min us", "avg us", "p50 us", "p99 us", "max us");
 	out += b;
-	for (size_t g = 0; g < rx_groups; g++)
+	for (size_t g = 0; g < 2; g++)
 		if (rep.per_direction[g].streams != 0)
 			table_row(out, to_string(static_cast<direction>(g)), rep.per_direction[g]);
 	table_row(out, "total", rep.total);
+	if (rep.has_ipv6) // per family: "ipv4 up", …, "ipv6 down"
+		for (size_t f = 0; f < 2; f++)
+			for (size_t g = 0; g < 2; g++)
+				if (rep.per_family[f][g].streams != 0) {
+					char label[16];
+					std::snprintf(label, sizeof(label), "ipv%d %s", f ? 6 : 4, to_string(static_cast<direction>(g)));
+					table_row(out, label, rep.per_family[f][g]);
+				}
 
 	if (!rep.worst.empty()) {
 		std::snprintf(b, sizeof(b), "\nworst %zu streams:\n", rep.worst.size());
@@ -166,7 +186,8 @@ std::string format_table(const run_result &r, const report &rep) {
 		out += b;
 		for (uint32_t s : rep.worst) {
 			char label[40];
-			std::snprintf(label, sizeof(label), "%" PRIu32 "/%s", s, to_string(r.streams[s].dir));
+			std::snprintf(label, sizeof(label), "%" PRIu32 "/%s%s", s, to_string(r.streams[s].dir),
+			              r.streams[s].family == 6 ? "/v6" : "");
 			table_row(out, label, stream_figures(r, s));
 		}
 	}
@@ -233,6 +254,7 @@ static nlohmann::ordered_json stream_json(const run_result &r, uint32_t s) {
 	j["stream"] = s;
 	j["session"] = r.streams[s].session;
 	j["direction"] = to_string(r.streams[s].dir);
+	j["ip_version"] = r.streams[s].family;
 	return j;
 }
 
@@ -243,10 +265,25 @@ nlohmann::ordered_json to_json(const run_result &r, const report &rep, const thr
 	j["sessions"] = {{"requested", r.sessions_requested}, {"up", r.sessions_up}};
 	j["totals"] = figures_json(rep.total);
 	nlohmann::ordered_json dirs = nlohmann::ordered_json::object();
-	for (size_t g = 0; g < rx_groups; g++)
+	for (size_t g = 0; g < 2; g++)
 		if (rep.per_direction[g].streams != 0)
 			dirs[to_string(static_cast<direction>(g))] = figures_json(rep.per_direction[g]);
 	j["directions"] = dirs;
+	if (rep.has_ipv6) { // "families": {"ipv4": {totals..., "directions": {...}}, "ipv6": ...}
+		nlohmann::ordered_json fams = nlohmann::ordered_json::object();
+		for (size_t f = 0; f < 2; f++) {
+			if (rep.family_total[f].streams == 0)
+				continue;
+			nlohmann::ordered_json fj = figures_json(rep.family_total[f]);
+			nlohmann::ordered_json fd = nlohmann::ordered_json::object();
+			for (size_t g = 0; g < 2; g++)
+				if (rep.per_family[f][g].streams != 0)
+					fd[to_string(static_cast<direction>(g))] = figures_json(rep.per_family[f][g]);
+			fj["directions"] = fd;
+			fams[f ? "ipv6" : "ipv4"] = fj;
+		}
+		j["families"] = fams;
+	}
 	nlohmann::ordered_json drops = nlohmann::ordered_json::object();
 	for (size_t d = 0; d < rx_drop_count; d++)
 		drops[to_string(static_cast<rx_drop>(d))] = r.rx_drops[d];

@@ -25,7 +25,13 @@ struct stream_info {
 	uint32_t id = 0;      // stream ID carried in the signature (dense: 0..streams-1)
 	uint32_t session = 0; // the session the stream runs over
 	direction dir = direction::up;
+	uint8_t family = 4;   // inner IP version: 4 or 6
 };
+
+// A stream's group in rx_recorder: its direction, + 2 for IPv6 (up, down, up v6, down v6).
+inline uint8_t stream_group(const stream_info &s) noexcept {
+	return static_cast<uint8_t>(uint8_t(s.dir) + (s.family == 6 ? 2 : 0));
+}
 
 struct thresholds {
 	std::optional<double> max_loss_percent;   // total loss, percent of packets sent
@@ -42,7 +48,7 @@ struct run_result {
 	std::vector<stream_info> streams;  // index = stream ID
 	std::vector<uint64_t> sent;        // per stream ID, summed over TX cores
 	std::vector<stream_rx_stats> rx;   // per stream ID, merged over RX cores
-	std::array<total_latency_histogram, rx_groups> latency{}; // per direction, merged
+	std::array<total_latency_histogram, rx_groups> latency{}; // per group (stream_group), merged
 	std::array<uint64_t, rx_drop_count> rx_drops{};
 	uint64_t tx_lag_resets = 0;
 
@@ -74,7 +80,10 @@ struct figures {
 
 struct report {
 	figures total;
-	std::array<figures, rx_groups> per_direction;
+	std::array<figures, 2> per_direction;               // [direction], both families
+	std::array<std::array<figures, 2>, 2> per_family{}; // [0 IPv4, 1 IPv6][direction]
+	std::array<figures, 2> family_total{};              // [0 IPv4, 1 IPv6]
+	bool has_ipv6 = false;                              // some stream is IPv6: families reported
 	std::vector<uint32_t> worst; // stream IDs, worst first: loss %, then p99, then ID
 	bool pass = true;
 	std::vector<std::string> reasons; // one line per missed threshold

@@ -247,5 +247,57 @@ TEST(Report, EmptyRunFailsOnlyWithStreams) {
 	EXPECT_EQ(rep2.reasons.at(0), "no latency samples to check max_p99_latency_us against");
 }
 
+TEST(Report, PerFamilyFigures) {
+	// Four streams of one session: IPv4 up/down, IPv6 up/down; the IPv6 downstream loses 2.
+	run_result r;
+	r.set_streams({{0, 0, direction::up, 4}, {1, 0, direction::down, 4}, {2, 0, direction::up, 6},
+	               {3, 0, direction::down, 6}});
+	std::vector<uint8_t> groups;
+	for (const stream_info &s : r.streams)
+		groups.push_back(stream_group(s));
+	rx_recorder core(r.streams.size(), 1000000000, groups);
+	const uint64_t latency[4] = {10000, 20000, 30000, 40000};
+	for (uint32_t s = 0; s < 4; s++) {
+		r.sent[s] = 10;
+		for (uint64_t q = 0; q < (s == 3 ? 8u : 10u); q++)
+			core.record(s, q, 1000, 1000 + latency[s], 100);
+	}
+	r.add_rx(core);
+	const report rep = build_report(r, {});
+	ASSERT_TRUE(rep.has_ipv6);
+	EXPECT_EQ(rep.total.sent, 40u);
+	EXPECT_EQ(rep.total.lost, 2u);
+	EXPECT_EQ(rep.per_direction[1].received, 18u);
+	EXPECT_EQ(rep.per_direction[1].lost, 2u);
+	EXPECT_EQ(rep.per_family[0][0].received, 10u);
+	EXPECT_EQ(rep.per_family[1][1].lost, 2u);
+	EXPECT_EQ(rep.family_total[0].lost, 0u);
+	EXPECT_EQ(rep.family_total[1].sent, 20u);
+	EXPECT_EQ(rep.per_family[1][0].latency.min_ns, 30000u);
+	EXPECT_EQ(rep.per_family[1][1].latency.max_ns, 40000u);
+	EXPECT_EQ(rep.per_direction[0].latency.min_ns, 10000u);
+	EXPECT_EQ(rep.per_direction[0].latency.max_ns, 30000u);
+	EXPECT_EQ(rep.family_total[0].latency.max_ns, 20000u);
+
+	const std::string table = format_table(r, rep);
+	EXPECT_NE(table.find("ipv4 up"), std::string::npos) << table;
+	EXPECT_NE(table.find("ipv6 down"), std::string::npos) << table;
+	EXPECT_NE(table.find("3/down/v6"), std::string::npos) << table;
+	const auto j = to_json(r, rep, {});
+	ASSERT_TRUE(j.contains("families"));
+	EXPECT_EQ(j["families"]["ipv6"]["directions"]["down"]["lost"], 2u);
+	EXPECT_EQ(j["families"]["ipv4"]["tx_packets"], 20u);
+	EXPECT_EQ(j["worst_streams"][0]["ip_version"], 6);
+
+	// An IPv4-only run keeps its report as it was: no family rows, no "families".
+	run_result v4;
+	v4.set_streams({{0, 0, direction::up}});
+	v4.sent[0] = 1;
+	const report r4 = build_report(v4, {});
+	EXPECT_FALSE(r4.has_ipv6);
+	EXPECT_EQ(format_table(v4, r4).find("ipv4"), std::string::npos);
+	EXPECT_FALSE(to_json(v4, r4, {}).contains("families"));
+}
+
 } // namespace
 } // namespace l2tpx::gen

@@ -413,17 +413,25 @@ private:
 		}
 		const toml::node *ipv = t->get("ip_version");
 		if (ipv) {
-			if (!get_uint(*ipv, "traffic.ip_version", 4, 6, v))
-				return false;
-			if (v == 5)
-				return fail_at(config_errc::out_of_range, *ipv, "traffic.ip_version", "must be 4 or 6");
-			tc.ip_version = static_cast<uint8_t>(v);
+			if (const auto str = ipv->value_exact<std::string>(); str && *str == "both") {
+				tc.ip_version = ip_version_both;
+			} else if (ipv->is_string()) {
+				return fail_at(config_errc::bad_value, *ipv, "traffic.ip_version",
+				               "\"" + *str + "\": expected 4, 6 or \"both\"");
+			} else {
+				if (!get_uint(*ipv, "traffic.ip_version", 4, 6, v))
+					return false;
+				if (v == 5)
+					return fail_at(config_errc::out_of_range, *ipv, "traffic.ip_version", "must be 4, 6 or \"both\"");
+				tc.ip_version = static_cast<uint8_t>(v);
+			}
 		}
 
 		// Every frame must carry the inner headers and at least the short signature.
-		const uint16_t min_size = static_cast<uint16_t>(min_frame_size(tc.ip_version, false));
+		const int family = tc.has_ipv6() ? 6 : 4; // "both": every size must fit IPv6
+		const uint16_t min_size = static_cast<uint16_t>(min_frame_size(family, false));
 		const std::string why = "is below " + std::to_string(min_size) + ", the smallest IPv" +
-		                        std::to_string(tc.ip_version) + "/UDP frame that carries the test signature";
+		                        std::to_string(family) + "/UDP frame that carries the test signature";
 		if (simple_imix_node_ != nullptr && tc.sizes.entries.front().size < min_size)
 			return fail_at(config_errc::out_of_range, *simple_imix_node_, "traffic.imix",
 			               "the simple IMIX's 64-byte frame " + why + ": list the sizes instead");

@@ -22,6 +22,9 @@ namespace l2tpx::gen {
 enum class traffic_direction : uint8_t { up, down, both };
 const char *to_string(traffic_direction d) noexcept;
 
+// traffic_config::ip_version: inner IPv4, inner IPv6, or a set of streams per family.
+inline constexpr uint8_t ip_version_both = 46;
+
 struct traffic_config {
 	std::optional<rate> rate_per_stream; // exactly one of the two is set
 	std::optional<rate> rate_total;      // split evenly over all streams (exact sum)
@@ -31,9 +34,11 @@ struct traffic_config {
 	uint64_t max_lag_ms = 10;            // a stream further behind schedule is re-timed (scheduler)
 	traffic_direction direction = traffic_direction::both;
 	uint32_t streams_per_session = 1;    // per direction
-	uint8_t ip_version = 4;              // inner packets: 4 or 6
+	uint8_t ip_version = 4;              // inner packets: 4, 6 or ip_version_both ("both")
 	uint32_t report_top = 10;            // worst streams listed in the report
 
+	bool has_ipv4() const noexcept { return ip_version != 6; }
+	bool has_ipv6() const noexcept { return ip_version != 4; }
 	bool operator==(const traffic_config &) const = default;
 };
 

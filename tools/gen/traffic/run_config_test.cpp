@@ -193,6 +193,34 @@ TEST(RunConfig, Overrides) {
 	EXPECT_EQ(e->limits.min_sessions_up, 3u);
 }
 
+TEST(RunConfig, IpVersionBoth) {
+	auto b = parse("[traffic]\nrate_total=1\nip_version='both'\nframe_size=82\n");
+	ASSERT_TRUE(b) << b.error().to_string();
+	EXPECT_EQ(b->traffic.ip_version, ip_version_both);
+	EXPECT_TRUE(b->traffic.has_ipv4());
+	EXPECT_TRUE(b->traffic.has_ipv6());
+	// The command line's --ip-version both / 6 (a bare string, a TOML integer).
+	auto o = parse("[traffic]\nrate_total=1\nframe_size=128\n", {"traffic.ip_version=both"});
+	ASSERT_TRUE(o) << o.error().to_string();
+	EXPECT_EQ(o->traffic.ip_version, ip_version_both);
+	auto six = parse("[traffic]\nrate_total=1\nframe_size=128\n", {"traffic.ip_version=6"});
+	ASSERT_TRUE(six) << six.error().to_string();
+	EXPECT_EQ(six->traffic.ip_version, 6);
+	EXPECT_FALSE(six->traffic.has_ipv4());
+	auto four = parse("[traffic]\nrate_total=1\n");
+	ASSERT_TRUE(four);
+	EXPECT_FALSE(four->traffic.has_ipv6());
+	// "both": every size must carry the IPv6 headers and the signature.
+	auto small = parse("[traffic]\nrate_total=1\nip_version='both'\nframe_sizes=[82, 64]\n");
+	ASSERT_FALSE(small);
+	EXPECT_EQ(small.error().code, config_errc::out_of_range);
+	EXPECT_STREQ(small.error().field, "traffic.frame_sizes[1]");
+	auto word = parse("[traffic]\nrate_total=1\nip_version='ipv6'\n");
+	ASSERT_FALSE(word);
+	EXPECT_EQ(word.error().code, config_errc::bad_value);
+	EXPECT_STREQ(word.error().field, "traffic.ip_version");
+}
+
 TEST(RunConfig, OptionNames) {
 	EXPECT_STREQ(override_key_for_option("rate"), "traffic.rate_per_stream");
 	EXPECT_STREQ(override_key_for_option("max-p99-us"), "thresholds.max_p99_latency_us");

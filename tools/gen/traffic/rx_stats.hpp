@@ -52,7 +52,7 @@ const char *to_string(rx_drop d) noexcept;
 const char *describe(rx_drop d) noexcept;
 
 inline constexpr uint32_t rx_window = 256;
-inline constexpr size_t rx_groups = 2; // stream groups with their own totals (up, down)
+inline constexpr size_t rx_groups = 4; // stream groups with their own totals (up, down; up, down IPv6)
 
 struct stream_rx_stats {
 	uint64_t received = 0;   // valid signatures, duplicates included

@@ -17,7 +17,7 @@ const char *to_string(plan_error e) noexcept {
 std::vector<uint8_t> stream_plan::groups() const {
 	std::vector<uint8_t> g(streams.size());
 	for (size_t i = 0; i < streams.size(); i++)
-		g[i] = static_cast<uint8_t>(streams[i].dir);
+		g[i] = stream_group(streams[i]);
 	return g;
 }
 
@@ -27,7 +27,13 @@ result<stream_plan, plan_error> plan_streams(const traffic_config &cfg, uint32_t
 		dirs.push_back(direction::up);
 	if (cfg.direction != traffic_direction::up)
 		dirs.push_back(direction::down);
-	const uint64_t per_session = uint64_t(dirs.size()) * cfg.streams_per_session;
+	std::vector<uint8_t> families;
+	if (cfg.has_ipv4())
+		families.push_back(4);
+	if (cfg.has_ipv6())
+		families.push_back(6);
+	const uint64_t per_family = uint64_t(dirs.size()) * cfg.streams_per_session;
+	const uint64_t per_session = families.size() * per_family;
 	const uint64_t n = uint64_t(sessions) * per_session;
 	if (n > max_streams)
 		return unexpected(plan_error::too_many_streams);
@@ -44,8 +50,10 @@ result<stream_plan, plan_error> plan_streams(const traffic_config &cfg, uint32_t
 	plan.rates.reserve(n);
 	for (uint64_t id = 0; id < n; id++) {
 		const uint32_t session = static_cast<uint32_t>(id / per_session);
-		const direction d = dirs[(id % per_session) / cfg.streams_per_session];
-		plan.streams.push_back(stream_info{static_cast<uint32_t>(id), session, d});
+		const uint64_t in_session = id % per_session;
+		const uint8_t family = families[in_session / per_family];
+		const direction d = dirs[(in_session % per_family) / cfg.streams_per_session];
+		plan.streams.push_back(stream_info{static_cast<uint32_t>(id), session, d, family});
 		if (cfg.rate_per_stream)
 			plan.rates.push_back(*cfg.rate_per_stream);
 		else

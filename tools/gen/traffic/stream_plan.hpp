@@ -1,9 +1,10 @@
 // The streams of a run, from the [traffic] config and the number of sessions: each stream
 // ID's session, direction and rate, and which TX worker sends it.
 //
-// Stream IDs are dense. For session s (0-based), the configured directions in the order
-// up, down (index d), and k < streams_per_session:
-//     id = (s * directions + d) * streams_per_session + k
+// Stream IDs are dense. For session s (0-based), the configured families in the order
+// IPv4, IPv6 (index f), the configured directions in the order up, down (index d), and
+// k < streams_per_session:
+//     id = ((s * families + f) * directions + d) * streams_per_session + k
 // so a session's streams are adjacent and the session of a stream is a division away.
 #pragma once
 
@@ -32,7 +33,7 @@ struct stream_plan {
 	std::vector<rate> rates;          // per stream ID
 	std::vector<uint16_t> pattern;    // frame-size cycle, shared by every stream
 
-	// The group of each stream for rx_recorder (0 = up, 1 = down).
+	// The group of each stream for rx_recorder (stream_group: 0 up, 1 down, 2/3 the same for IPv6).
 	std::vector<uint8_t> groups() const;
 };
 

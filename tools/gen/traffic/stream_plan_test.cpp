@@ -43,6 +43,35 @@ TEST(StreamPlan, IdLayout) {
 	EXPECT_TRUE(none->streams.empty());
 }
 
+TEST(StreamPlan, Families) {
+	auto c = config(traffic_direction::both, 1);
+	c.ip_version = ip_version_both;
+	auto p = plan_streams(c, 2);
+	ASSERT_TRUE(p);
+	ASSERT_EQ(p->streams.size(), 8u);
+	// Session 0: v4 up 0, v4 down 1, v6 up 2, v6 down 3; session 1: 4..7.
+	const std::array<uint8_t, 8> family{4, 4, 6, 6, 4, 4, 6, 6};
+	const std::array<uint8_t, 8> group{0, 1, 2, 3, 0, 1, 2, 3};
+	const auto groups = p->groups();
+	for (uint32_t i = 0; i < 8; i++) {
+		EXPECT_EQ(p->streams[i].session, i / 4) << i;
+		EXPECT_EQ(p->streams[i].family, family[i]) << i;
+		EXPECT_EQ(p->streams[i].dir, i % 2 ? direction::down : direction::up) << i;
+		EXPECT_EQ(groups[i], group[i]) << i;
+	}
+	c.ip_version = 6;
+	c.direction = traffic_direction::up;
+	c.streams_per_session = 2;
+	auto six = plan_streams(c, 3);
+	ASSERT_TRUE(six);
+	ASSERT_EQ(six->streams.size(), 6u);
+	for (const stream_info &s : six->streams) {
+		EXPECT_EQ(s.family, 6);
+		EXPECT_EQ(stream_group(s), 2);
+	}
+	EXPECT_EQ(six->streams[5].session, 2u);
+}
+
 TEST(StreamPlan, Errors) {
 	auto c = config(traffic_direction::both, 1024);
 	EXPECT_EQ(plan_streams(c, 100000).error(), plan_error::too_many_streams);
