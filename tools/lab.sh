@@ -13,7 +13,7 @@
 #   l2tpx-gen (both ports)        l2tpx-dataplane + l2tpx-controlplane
 #                                 subscribers 100.64.0.0/10 (pool sized to the sessions)
 #
-# usage: tools/lab.sh [--sessions N] [--duration S] [--rate PPS] [--keep] [--json PATH] [--no-setup]
+# usage: tools/lab.sh [--sessions N] [--duration S] [--rate PPS] [--ipv6] [--keep] [--json PATH] [--no-setup]
 # Exit status: l2tpx-gen's (0 all sessions up and loss within --max-loss, 1 otherwise),
 # 2 bad usage, other values when the lab could not be brought up.
 set -uo pipefail
@@ -23,6 +23,7 @@ SESSIONS=1000
 DURATION=10
 RATE=10
 MAX_LOSS=0
+IPV6=0
 KEEP=0
 SETUP=1
 JSON_OUT=
@@ -35,6 +36,8 @@ usage: $0 [options]
   --duration S     seconds of traffic through every session (default $DURATION)
   --rate PPS       packets per second per session and direction (default $RATE)
   --max-loss PCT   loss above this fails the run (default $MAX_LOSS)
+  --ipv6           IPv6 subscribers too: IPv6CP, a /64 per session by Router
+                   Advertisement, IPv4 and IPv6 streams through every session
   --keep           hold the sessions after the report; Ctrl-C tears everything down
   --no-setup       skip tools/setup.sh (packages, hugepages)
   --build DIR      build directory (default $BUILD, or \$L2TPX_LAB_BUILD)
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--max-loss) [ $# -ge 2 ] && is_num "$2" || bad "--max-loss: percent"; MAX_LOSS=$2; shift 2 ;;
 	--build) [ $# -ge 2 ] || bad "--build: a directory"; BUILD=$2; shift 2 ;;
 	--json) [ $# -ge 2 ] || bad "--json: a file path"; JSON_OUT=$(realpath -m "$2"); shift 2 ;;
+	--ipv6) IPV6=1; shift ;;
 	--keep) KEEP=1; shift ;;
 	--no-setup) SETUP=0; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -100,6 +104,7 @@ trap lab_exit EXIT
 USER_ARGS=(--sessions "$SESSIONS" --tunnels "$TUNNELS" --user 'user{n}@lab' --password 'pw-{n}')
 "$GEN_BIN" --print-users "${USER_ARGS[@]}" >"$PEERS_TMP/users" || peers_die "l2tpx-gen --print-users"
 lab_write_config "$SESSIONS" "$PEERS_TMP/users"
+[ $IPV6 = 0 ] || lab_enable_ipv6
 say "starting l2tpx-dataplane and l2tpx-controlplane (session table $LAB_SESSION_CAPACITY slots)"
 lab_start_lns
 
@@ -126,10 +131,16 @@ for name, line in zip(("/l2tpx/stats", "/l2tpx/drops"), sys.stdin):
 say "l2tpx-gen: $SESSIONS sessions over $TUNNELS tunnels, $RATE pps per session each way for $DURATION s"
 mapfile -t GEN_ARGS < <(lab_gen_args)
 GEN_EXTRA=()
+FRAME_SIZES=64,594,1400
 [ $KEEP = 1 ] && GEN_EXTRA+=(--hold 24h)
+if [ $IPV6 = 1 ]; then # an IPv6 stream frame is at least 82 bytes
+	mapfile -t GEN_V6 < <(lab_gen_ipv6_args)
+	GEN_EXTRA+=(--ip-version both "${GEN_V6[@]}")
+	FRAME_SIZES=82,594,1400
+fi
 ip netns exec "$PEERS_NS_LAC" "$GEN_BIN" "${GEN_ARGS[@]}" "${USER_ARGS[@]}" --auth any \
 	--setup-rate 500 --max-outstanding 128 --setup-timeout 120s --rate "$RATE" --duration "${DURATION}s" --max-lag 250ms \
-	--frame-sizes 64,594,1400 --direction both --max-loss "$MAX_LOSS" --min-sessions-up "$SESSIONS" \
+	--frame-sizes "$FRAME_SIZES" --direction both --max-loss "$MAX_LOSS" --min-sessions-up "$SESSIONS" \
 	--json "$PEERS_TMP/report.json" "${GEN_EXTRA[@]}" -- --log-level=lib.eal:warning -m 256 \
 	>"$PEERS_TMP/gen.out" 2>"$PEERS_TMP/gen.log" </dev/null &
 LAB_GEN_PID=$!
