@@ -35,7 +35,9 @@ constexpr uint32_t icmp_burst = 50;
 
 class controller {
 public:
-	explicit controller(runtime &rt) : rt_(rt), icmp_rl_(icmp_rate_per_s, icmp_burst, rt.tsc_hz()) {}
+	explicit controller(runtime &rt)
+	    : rt_(rt), drain_(rt.tbl(), rt.command_ring(), rt.event_ring()),
+	      icmp_rl_(icmp_rate_per_s, icmp_burst, rt.tsc_hz()) {}
 
 	uint32_t round();
 
@@ -55,6 +57,9 @@ private:
 	ring::event counters_event(uint32_t seq, uint32_t index, const ring::session_ref &ref, const session_stats &s);
 
 	runtime &rt_;
+	// Table commands, completions and the events of the commands below go through it (one
+	// ordered stream of events); its counters are added to rt_.cstats after each round.
+	command_drain drain_;
 	struct dump_state {
 		bool active = false;
 		uint32_t seq = 0;
@@ -69,26 +74,18 @@ private:
 };
 
 bool controller::emit(const ring::event &e) {
-	if (rte_ring_enqueue_elem(rt_.event_ring(), const_cast<ring::event *>(&e), sizeof(e)) != 0) {
-		rt_.cstats.event_ring_full++;
-		return false;
-	}
-	rt_.cstats.events++;
-	return true;
+	const uint64_t full = drain_.counters().event_ring_full;
+	drain_.emit(e);
+	drain_.flush();
+	return drain_.counters().event_ring_full == full;
 }
 
 void controller::complete(const ring::command &c, ring::status st, uint32_t index, const std::string &detail) {
-	ring::event e = ring::make_event(ring::event_type::completion, c.hdr.seq);
-	e.done.command = c.hdr.type;
-	e.done.result = st;
-	e.done.index = index;
-	std::snprintf(e.done.detail, sizeof(e.done.detail), "%s", detail.c_str());
-	if (st != ring::status::ok) {
-		rt_.cstats.command_errors++;
+	if (st != ring::status::ok)
 		spdlog::debug("command {} seq {}: {}: {}", ring::to_string(ring::command_type(c.hdr.type)), c.hdr.seq,
 		              ring::to_string(st), detail);
-	}
-	emit(e);
+	drain_.complete(c, st, index, detail);
+	drain_.flush();
 }
 
 ring::event controller::ready_event(uint32_t seq) {
@@ -116,6 +113,7 @@ ring::event controller::counters_event(uint32_t seq, uint32_t index, const ring:
 	return e;
 }
 
+// The commands command_drain leaves to the runtime: hello, neighbours, counters, dumps.
 void controller::apply(const ring::command &c) {
 	using ring::command_type;
 	using ring::status;
@@ -124,32 +122,6 @@ void controller::apply(const ring::command &c) {
 	switch (static_cast<command_type>(c.hdr.type)) {
 	case command_type::nop: break;
 	case command_type::hello: emit(ready_event(c.hdr.seq)); break;
-	case command_type::add_tunnel: r = t.add_tunnel(c.tunnel); break;
-	case command_type::modify_tunnel: r = t.modify_tunnel(c.tunnel); break;
-	case command_type::remove_tunnel: r = t.remove_tunnel(c.tunnel); break;
-	case command_type::add_session: r = t.add_session(c.session); break;
-	case command_type::modify_session: {
-		const uint32_t idx =
-		    t.find_session({c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id});
-		if (idx != UINT32_MAX && t.shadow(idx)->is_static)
-			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
-		else
-			r = t.modify_session(c.session);
-		break;
-	}
-	case command_type::remove_session: {
-		const ring::session_ref ref{c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id};
-		const uint32_t idx = t.find_session(ref);
-		if (idx != UINT32_MAX && t.shadow(idx)->is_static) {
-			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
-			break;
-		}
-		session_stats last{};
-		r = t.remove_session(ref, &last);
-		if (r.st == status::ok)
-			emit(counters_event(c.hdr.seq, r.index, ref, last));
-		break;
-	}
 	case command_type::add_neighbour:
 	case command_type::remove_neighbour: {
 		const auto &n = c.neighbour;
@@ -164,8 +136,6 @@ void controller::apply(const ring::command &c) {
 			r = op_result::fail(status::not_found, "no such static neighbour (or neighbour table full)");
 		break;
 	}
-	case command_type::add_route: r = t.add_route(c.route); break;
-	case command_type::remove_route: r = t.remove_route(c.route); break;
 	case command_type::get_session_counters: {
 		const uint32_t idx = t.find_session(c.ref);
 		if (idx == UINT32_MAX) {
@@ -189,13 +159,6 @@ void controller::apply(const ring::command &c) {
 		t.for_each_session([&](uint32_t idx, const session_shadow &) { dump_.pending.push_back(idx); });
 		std::sort(dump_.pending.begin(), dump_.pending.end());
 		return; // completed by continue_dump()
-	case command_type::flush_sessions: {
-		const uint32_t n = t.flush_managed();
-		if (n)
-			spdlog::info("flush_sessions: {} managed sessions removed", n);
-		r.index = n;
-		break;
-	}
 	default: r = op_result::fail(status::bad_command, "unknown command type " + std::to_string(c.hdr.type)); break;
 	}
 	complete(c, r.st, r.index, r.detail);
@@ -227,22 +190,11 @@ uint32_t controller::continue_dump() {
 	return n;
 }
 
+// Commands in bursts (command_drain); the table commands are applied there.
 uint32_t controller::commands() {
-	uint32_t n = 0;
-	ring::command c;
-	while (n < commands_per_round && rte_ring_dequeue_elem(rt_.command_ring(), &c, sizeof(c)) == 0) {
-		n++;
-		rt_.cstats.commands++;
-		if (c.hdr.version != ring::abi_version) {
-			rt_.cstats.bad_messages++;
-			complete(c, ring::status::bad_version, UINT32_MAX,
-			         "abi_version " + std::to_string(c.hdr.version) + ", dataplane speaks " +
-			             std::to_string(ring::abi_version));
-			continue;
-		}
-		apply(c);
-	}
-	return n;
+	return drain_.run(
+	    commands_per_round, [](void *self, const ring::command &c) { static_cast<controller *>(self)->apply(c); },
+	    this);
 }
 
 uint32_t controller::local_frames() {
@@ -530,6 +482,14 @@ uint32_t controller::round() {
 	work += local_frames();
 	work += injected();
 	work += icmp_errors();
+	// The command side's counters, into the runtime's (read by telemetry under the mutex).
+	command_counters &cc = drain_.counters();
+	rt_.cstats.commands += cc.commands;
+	rt_.cstats.command_errors += cc.command_errors;
+	rt_.cstats.bad_messages += cc.bad_messages;
+	rt_.cstats.events += cc.events;
+	rt_.cstats.event_ring_full += cc.event_ring_full;
+	cc = {};
 	const uint64_t now = rte_get_tsc_cycles();
 	if (now - last_tick_ > rt_.tsc_hz() / 10) {
 		last_tick_ = now;

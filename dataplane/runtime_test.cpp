@@ -10,7 +10,9 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -481,6 +483,171 @@ TEST_F(runtime_test, install_and_remove_while_traffic_flows) {
 	ring::command rn = n;
 	rn.hdr.type = uint16_t(ring::command_type::remove_neighbour);
 	EXPECT_EQ(run(rn), ring::status::ok);
+}
+
+// Commands sent back to back are dequeued in bursts (command_drain): every command is
+// answered, and the events come in command order, also around a command the runtime
+// handles itself (hello) and one with a bad abi_version.
+TEST_F(runtime_test, burst_of_commands_answered_in_order) {
+	ASSERT_EQ(run(tunnel_cmd(ring::command_type::add_tunnel)), ring::status::ok);
+	std::vector<uint32_t> seqs;
+	uint32_t hello_seq = 0, bad_seq = 0;
+	for (uint16_t sid = 1; sid <= 100; sid++) {
+		ring::command c = session_cmd(ring::command_type::add_session, sid);
+		c.session.subscriber_v4[3] = uint8_t(sid); // 100.64.0.<sid>: one /32 each
+		seqs.push_back(send(c));
+		if (sid == 40) {
+			hello_seq = send(ring::make_command(ring::command_type::hello, 0));
+			seqs.push_back(hello_seq);
+		}
+		if (sid == 70) {
+			ring::command b = ring::make_command(ring::command_type::nop, 0);
+			b.hdr.version = 77;
+			bad_seq = send(b);
+			seqs.push_back(bad_seq);
+		}
+	}
+	size_t next = 0;
+	bool ready_seen = false;
+	while (next < seqs.size()) {
+		const ring::event e = next_event();
+		ASSERT_EQ(e.hdr.version, ring::abi_version) << "no event after completion " << next;
+		if (e.hdr.type == uint16_t(ring::event_type::ready)) {
+			EXPECT_EQ(e.hdr.seq, hello_seq);
+			EXPECT_EQ(seqs[next], hello_seq) << "ready comes right before the hello's completion";
+			ready_seen = true;
+			continue;
+		}
+		ASSERT_EQ(e.hdr.type, uint16_t(ring::event_type::completion));
+		ASSERT_EQ(e.hdr.seq, seqs[next]) << "completion " << next << " out of order";
+		if (e.hdr.seq == bad_seq) {
+			EXPECT_EQ(e.done.result, ring::status::bad_version);
+			EXPECT_NE(std::string(e.done.detail).find("abi_version 77"), std::string::npos) << e.done.detail;
+		} else {
+			EXPECT_EQ(e.done.result, ring::status::ok) << e.done.detail;
+		}
+		next++;
+	}
+	EXPECT_TRUE(ready_seen);
+	EXPECT_EQ(rt_->tbl().session_count(), 100u);
+	// A failure's detail reaches the control plane (truncated to the field, NUL-terminated).
+	ring::command dup = session_cmd(ring::command_type::add_session, 1);
+	const ring::event e = completion(send(dup));
+	EXPECT_EQ(e.done.result, ring::status::exists);
+	EXPECT_STREQ(e.done.detail, "session exists");
+}
+
+// A second set of tables with its own RCU variable and one reader that is online and never
+// reports a quiescent state (a worker stuck inside a burst): installing into a free slot
+// must not wait for it; removing must (the reader may still hold the record), and the slot
+// is reusable only after the reader has reported.
+TEST_F(runtime_test, tables_install_into_free_slot_does_not_wait_removal_does) {
+	cfg::config c;
+	c.dataplane.session_capacity = 1024;
+	c.dataplane.tunnel_capacity = 16;
+	c.dataplane.route_capacity = 64;
+	const size_t sz = rte_rcu_qsbr_get_memsize(1);
+	auto *rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("test_rcu_blocked", sz, RTE_CACHE_LINE_SIZE));
+	ASSERT_NE(rcu, nullptr);
+	struct free_rcu {
+		rte_rcu_qsbr *p;
+		~free_rcu() { rte_free(p); }
+	} guard{rcu};
+	ASSERT_EQ(rte_rcu_qsbr_init(rcu, 1), 0);
+	ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
+	rte_rcu_qsbr_thread_online(rcu, 0); // the blocked reader: never quiescent until told
+
+	auto tb = std::make_unique<dp::tables>();
+	std::string err;
+	ASSERT_TRUE(tb->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) << err;
+	tb->mutable_view().ports[0].role = dp::port_role::access;
+	dp::next_hop_resolver res;
+	res.resolve = [](uint16_t, uint8_t, const uint8_t *, uint8_t mac[6]) {
+		std::memcpy(mac, peer_mac, 6);
+		return true;
+	};
+	res.port_mac = [](uint16_t, uint8_t mac[6]) { std::memset(mac, 0x02, 6); };
+	tb->set_resolver(std::move(res));
+
+	ring::tunnel_params t{};
+	t.version = 2;
+	t.enc = ring::encap::udp;
+	t.port = 0;
+	t.local_tunnel_id = 10;
+	t.peer_tunnel_id = 30;
+	t.local_udp_port = t.peer_udp_port = 1701;
+	t.local.family = t.peer.family = 4;
+	std::memcpy(t.local.bytes, acc_ip, 4);
+	std::memcpy(t.peer.bytes, peer_ip, 4);
+	ring::session_params s{};
+	s.version = 2;
+	s.enc = ring::encap::udp;
+	s.pw_type = ring::pw::ppp;
+	s.local_tunnel_id = 10;
+	s.local_session_id = 20;
+	s.peer_tunnel_id = 30;
+	s.peer_session_id = 40;
+	s.access_port = 0;
+	s.local_udp_port = s.peer_udp_port = 1701;
+	s.local = t.local;
+	s.peer = t.peer;
+	std::memcpy(s.subscriber_v4, sub_ip, 4);
+
+	// Installs run on another thread so that a wrong wait shows as a failure, not a hang.
+	const auto on_thread = [rcu](auto &&f) {
+		std::atomic<bool> done{false};
+		std::thread th([&] {
+			f();
+			done.store(true);
+		});
+		const bool finished = eventually([&] { return done.load(); });
+		if (!finished)
+			rte_rcu_qsbr_quiescent(rcu, 0); // unblock the writer before joining
+		th.join();
+		return finished;
+	};
+	dp::op_result r;
+	ASSERT_TRUE(on_thread([&] { r = tb->add_tunnel(t); }));
+	ASSERT_EQ(r.st, ring::status::ok) << r.detail;
+	ASSERT_TRUE(on_thread([&] { r = tb->add_session(s); })) << "an install into a free slot waited for the reader";
+	ASSERT_EQ(r.st, ring::status::ok) << r.detail;
+	const uint32_t idx = r.index;
+	const dp::session &rec = tb->view().sessions[idx];
+	EXPECT_EQ(__atomic_load_n(&rec.state, __ATOMIC_ACQUIRE), dp::session_state::up);
+
+	// Removal: the record goes down at once, then the writer waits for the reader. The
+	// remover thread is joined before any assertion can return.
+	std::atomic<bool> removed{false};
+	dp::op_result rr;
+	std::thread remover([&] {
+		rr = tb->remove_session({2, {}, 10, 20});
+		removed.store(true);
+	});
+	const bool went_down = eventually([&] {
+		return removed.load() || __atomic_load_n(&rec.state, __ATOMIC_ACQUIRE) == dp::session_state::down;
+	});
+	// Down, and the reader has not reported: synchronize cannot have returned.
+	const bool waited = !removed.load();
+	const bool still_held = __atomic_load_n(&rec.state, __ATOMIC_ACQUIRE) != dp::session_state::free;
+	rte_rcu_qsbr_quiescent(rcu, 0); // the reader leaves its burst
+	const bool finished = eventually([&] { return removed.load(); });
+	remover.join();
+	EXPECT_TRUE(went_down);
+	EXPECT_TRUE(waited) << "removal did not wait for the grace period";
+	EXPECT_TRUE(still_held) << "slot freed before the reader reported";
+	ASSERT_TRUE(finished);
+	EXPECT_EQ(rr.st, ring::status::ok) << rr.detail;
+	EXPECT_EQ(__atomic_load_n(&rec.state, __ATOMIC_ACQUIRE), dp::session_state::free);
+
+	// The slot is free again: reinstalling does not wait, although the reader is still
+	// online and has not reported since.
+	ASSERT_TRUE(on_thread([&] { r = tb->add_session(s); }));
+	EXPECT_EQ(r.st, ring::status::ok) << r.detail;
+	EXPECT_EQ(r.index, idx);
+
+	rte_rcu_qsbr_thread_offline(rcu, 0);
+	rte_rcu_qsbr_thread_unregister(rcu, 0);
+	tb.reset();
 }
 
 } // namespace

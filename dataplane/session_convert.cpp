@@ -12,27 +12,34 @@ uint32_t v4_host(const uint8_t *b) noexcept {
 
 bool to_build_params(const ring::session_params &p, uint32_t tunnel_index, uint32_t generation, session_params &out,
                      std::string &err) {
-	session_params b{};
+	// Checked first: `out` is left as it was on failure, and written in place (no copy) on
+	// success (the table writer calls this once per install).
 	const bool v6 = p.peer.family == 6;
+	encap_kind encap;
 	if (p.version == 2) {
 		if (p.enc != ring::encap::udp) {
 			err = "L2TPv2 runs over UDP only";
 			return false;
 		}
-		b.encap = v6 ? encap_kind::v2_udp6 : encap_kind::v2_udp4;
+		encap = v6 ? encap_kind::v2_udp6 : encap_kind::v2_udp4;
 	} else if (p.version == 3) {
-		b.encap = p.enc == ring::encap::udp ? (v6 ? encap_kind::v3_udp6 : encap_kind::v3_udp4)
-		                                   : (v6 ? encap_kind::v3_ip6 : encap_kind::v3_ip4);
+		encap = p.enc == ring::encap::udp ? (v6 ? encap_kind::v3_udp6 : encap_kind::v3_udp4)
+		                                 : (v6 ? encap_kind::v3_ip6 : encap_kind::v3_ip4);
 	} else {
 		err = "version must be 2 or 3";
 		return false;
 	}
+	pw_type pw;
 	switch (p.pw_type) {
-	case ring::pw::ppp: b.pw = pw_type::ppp; break;
-	case ring::pw::eth: b.pw = pw_type::eth; break;
-	case ring::pw::eth_vlan: b.pw = pw_type::eth_vlan; break;
+	case ring::pw::ppp: pw = pw_type::ppp; break;
+	case ring::pw::eth: pw = pw_type::eth; break;
+	case ring::pw::eth_vlan: pw = pw_type::eth_vlan; break;
 	default: err = "unknown pseudowire type"; return false;
 	}
+	out = session_params{};
+	session_params &b = out;
+	b.encap = encap;
+	b.pw = pw;
 	b.local_tunnel_id = p.local_tunnel_id;
 	b.local_session_id = p.local_session_id;
 	b.peer_tunnel_id = p.peer_tunnel_id;
@@ -65,7 +72,6 @@ bool to_build_params(const ring::session_params &p, uint32_t tunnel_index, uint3
 	b.subscriber_v4 = v4_host(p.subscriber_v4);
 	b.mss_clamp = p.mss_clamp;
 	b.reorder_timeout_ms = p.reorder_timeout_ms;
-	out = b;
 	return true;
 }
 

@@ -6,9 +6,14 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 
 namespace l2tpx::dp {
@@ -68,21 +73,30 @@ bool tables::init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id,
 	}
 	std::fill_n(sub_direct_mem_, cap, no_session);
 	view_.sub_v4_direct = sub_direct_mem_;
+	tunnels_.assign(d.tunnel_capacity, std::nullopt);
+	v2_tunnel_slot_.assign(0x10000, UINT32_MAX);
 	free_tunnel_slots_.reserve(d.tunnel_capacity);
 	for (uint32_t i = d.tunnel_capacity; i-- > 0;)
 		free_tunnel_slots_.push_back(i);
 
+	// LPM names are global to the DPDK process: a second set of tables in one process (tests,
+	// benchmarks) gets its own names.
+	static std::atomic<unsigned> instances{0};
+	const unsigned instance = instances.fetch_add(1, std::memory_order_relaxed);
+	const auto lpm_name = [instance](const char *base) {
+		return instance == 0 ? std::string(base) : std::string(base) + "_" + std::to_string(instance);
+	};
 	rte_lpm_config lc{};
 	lc.max_rules = d.route_capacity;
 	lc.number_tbl8s = std::max<uint32_t>(256, d.route_capacity / 8);
-	view_.sub_v4 = rte_lpm_create("l2tpx_sub4", SOCKET_ID_ANY, &lc);
+	view_.sub_v4 = rte_lpm_create(lpm_name("l2tpx_sub4").c_str(), SOCKET_ID_ANY, &lc);
 	rte_lpm6_config l6{};
 	l6.max_rules = d.route_capacity;
 	l6.number_tbl8s = std::max<uint32_t>(1024, d.route_capacity / 4);
-	view_.sub_v6 = rte_lpm6_create("l2tpx_sub6", SOCKET_ID_ANY, &l6);
+	view_.sub_v6 = rte_lpm6_create(lpm_name("l2tpx_sub6").c_str(), SOCKET_ID_ANY, &l6);
 	lc.max_rules = 4096;
 	lc.number_tbl8s = 256;
-	view_.core_v4 = rte_lpm_create("l2tpx_core4", SOCKET_ID_ANY, &lc);
+	view_.core_v4 = rte_lpm_create(lpm_name("l2tpx_core4").c_str(), SOCKET_ID_ANY, &lc);
 	// Each LPM costs a 64 MiB first-level table: IPv6 core routes only when a core port has
 	// IPv6 (a null table means "use the default next hop").
 	bool core_v6 = false;
@@ -93,7 +107,7 @@ bool tables::init(const cfg::config &c, rte_rcu_qsbr *rcu, unsigned self_rcu_id,
 	l6.max_rules = 4096;
 	l6.number_tbl8s = 1024;
 	if (core_v6)
-		view_.core_v6 = rte_lpm6_create("l2tpx_core6", SOCKET_ID_ANY, &l6);
+		view_.core_v6 = rte_lpm6_create(lpm_name("l2tpx_core6").c_str(), SOCKET_ID_ANY, &l6);
 	if (!view_.sub_v4 || !view_.sub_v6 || !view_.core_v4 || (core_v6 && !view_.core_v6)) {
 		err = "cannot create LPM tables for " + std::to_string(d.route_capacity) + " routes: " +
 		      rte_strerror(rte_errno);
@@ -155,8 +169,14 @@ uint32_t tables::find_session(const ring::session_ref &r) const noexcept {
 const session_shadow *tables::shadow(uint32_t index) const noexcept { return sessions_.find(index); }
 
 const tunnel_shadow *tables::tunnel_at(uint32_t index) const noexcept {
-	auto it = tunnels_.find(index);
-	return it == tunnels_.end() ? nullptr : &it->second;
+	return index < tunnels_.size() && tunnels_[index] ? &*tunnels_[index] : nullptr;
+}
+
+uint32_t tables::tunnel_slot(uint8_t version, uint32_t id) const noexcept {
+	if (version == 2)
+		return id <= 0xffff && !v2_tunnel_slot_.empty() ? v2_tunnel_slot_[id] : UINT32_MAX;
+	auto it = tunnel_by_id_.find(tunnel_key(version, id));
+	return it == tunnel_by_id_.end() ? UINT32_MAX : it->second;
 }
 
 session_stats tables::sum_stats(uint32_t index) const noexcept {
@@ -217,7 +237,10 @@ op_result tables::add_tunnel(const ring::tunnel_params &p, bool is_static) {
 	std::memcpy(t.peer_addr, p.peer.bytes, 16);
 	tunnels_mem_[idx] = t;
 	tunnels_[idx] = tunnel_shadow{p, 0, is_static};
+	tunnel_count_++;
 	tunnel_by_id_[key] = idx;
+	if (p.version == 2)
+		v2_tunnel_slot_[p.local_tunnel_id] = idx;
 	return {ring::status::ok, idx, {}};
 }
 
@@ -227,7 +250,7 @@ op_result tables::modify_tunnel(const ring::tunnel_params &p) {
 		return op_result::fail(ring::status::not_found, "no such tunnel");
 	if (p.local.family != p.peer.family || p.port >= max_ports)
 		return op_result::fail(ring::status::bad_argument, "addresses of one family and a valid port");
-	if (tunnels_[it->second].is_static)
+	if (tunnels_[it->second]->is_static)
 		return op_result::fail(ring::status::bad_argument, "static tunnels come from the config file");
 	tunnel &t = tunnels_mem_[it->second];
 	// Workers read tunnels only to fill punt metadata; a torn read there is harmless, but
@@ -239,7 +262,7 @@ op_result tables::modify_tunnel(const ring::tunnel_params &p) {
 	std::memcpy(t.peer_addr, p.peer.bytes, 16);
 	std::memcpy(t.local_addr, p.local.bytes, 16);
 	std::atomic_ref<uint32_t>(t.generation).store(++generation_, std::memory_order_release);
-	auto &sh = tunnels_[it->second];
+	auto &sh = *tunnels_[it->second];
 	const uint32_t sessions = sh.sessions;
 	const bool st = sh.is_static;
 	sh = tunnel_shadow{p, sessions, st};
@@ -251,14 +274,17 @@ op_result tables::remove_tunnel(const ring::tunnel_params &p) {
 	if (it == tunnel_by_id_.end())
 		return op_result::fail(ring::status::not_found, "no such tunnel");
 	const uint32_t idx = it->second;
-	if (tunnels_[idx].is_static)
+	if (tunnels_[idx]->is_static)
 		return op_result::fail(ring::status::bad_argument, "static tunnels come from the config file");
-	if (tunnels_[idx].sessions != 0)
-		return op_result::fail(ring::status::in_use, std::to_string(tunnels_[idx].sessions) + " sessions still installed");
+	if (tunnels_[idx]->sessions != 0)
+		return op_result::fail(ring::status::in_use, std::to_string(tunnels_[idx]->sessions) + " sessions still installed");
 	std::atomic_ref<session_state>(tunnels_mem_[idx].state).store(session_state::free, std::memory_order_release);
 	synchronize();
 	tunnels_mem_[idx] = tunnel{};
-	tunnels_.erase(idx);
+	tunnels_[idx].reset();
+	tunnel_count_--;
+	if (p.version == 2)
+		v2_tunnel_slot_[p.local_tunnel_id] = UINT32_MAX;
 	tunnel_by_id_.erase(it);
 	free_tunnel_slots_.push_back(idx);
 	return {ring::status::ok, idx, {}};
@@ -317,7 +343,7 @@ op_result tables::build_record(uint32_t index, session_shadow &sh, bool *waiting
 	b.vlan = view_.ports[sh.params.access_port].vlan; // the access port's 802.1Q tag, 0 = none
 	bool have_mac = resolver_.resolve &&
 	                resolver_.resolve(sh.params.access_port, sh.params.peer.family, sh.params.peer.bytes, b.peer_mac);
-	session rec{};
+	session rec; // build_session() writes every byte
 	auto r = build_session(b, rec);
 	if (!r)
 		return op_result::fail(ring::status::bad_argument, to_string(r.error()));
@@ -467,8 +493,8 @@ void tables::delete_routes(uint32_t index, const session_shadow &sh) {
 op_result tables::add_session(const ring::session_params &p, bool is_static) {
 	if (auto r = check_session_params(p); r.st != ring::status::ok)
 		return r;
-	auto tit = tunnel_by_id_.find(tunnel_key(p.version, p.local_tunnel_id));
-	if (tit == tunnel_by_id_.end())
+	const uint32_t tunnel_idx = tunnel_slot(p.version, p.local_tunnel_id);
+	if (tunnel_idx == UINT32_MAX)
 		return op_result::fail(ring::status::not_found, "tunnel " + std::to_string(p.local_tunnel_id) + " not installed");
 	const uint32_t idx = index_of(p.version, p.local_tunnel_id, p.local_session_id);
 	if (const session_shadow *old = sessions_.find(idx)) {
@@ -480,23 +506,28 @@ op_result tables::add_session(const ring::session_params &p, bool is_static) {
 	}
 	if (sessions_mem_[idx].state != session_state::free)
 		return op_result::fail(ring::status::index_busy, "index " + std::to_string(idx) + " in grace period");
-	session_shadow sh;
+	// The shadow is written in place (no copy of the parameters) and erased again on failure.
+	session_shadow &sh = sessions_.emplace(idx);
 	sh.params = p;
 	sh.is_static = is_static;
-	sh.tunnel_index = tit->second;
+	sh.tunnel_index = tunnel_idx;
 	bool waiting = false;
-	if (auto r = build_record(idx, sh, &waiting); r.st != ring::status::ok)
+	if (auto r = build_record(idx, sh, &waiting); r.st != ring::status::ok) {
+		sessions_.erase(idx);
 		return r;
+	}
 	reset_counters(idx);
 	if (auto r = add_routes(idx, p); r.st != ring::status::ok) {
+		sessions_.erase(idx);
 		set_state(idx, session_state::free);
 		return r;
 	}
-	sessions_.insert(idx, std::move(sh));
-	tunnels_[tit->second].sessions++;
+	tunnels_[tunnel_idx]->sessions++;
 	if (!waiting)
 		set_state(idx, session_state::up);
-	return {ring::status::ok, idx, waiting ? "installed; waiting for the peer's next-hop MAC" : ""};
+	if (waiting)
+		return {ring::status::ok, idx, "installed; waiting for the peer's next-hop MAC"};
+	return {ring::status::ok, idx, {}};
 }
 
 op_result tables::modify_session(const ring::session_params &p) {
@@ -544,8 +575,9 @@ op_result tables::remove_session(const ring::session_ref &ref, session_stats *fi
 	synchronize();
 	if (final)
 		*final = sum_stats(idx);
-	if (auto t = tunnels_.find(sh.tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
-		t->second.sessions--;
+	if (tunnel_shadow *t = sh.tunnel_index < tunnels_.size() && tunnels_[sh.tunnel_index] ? &*tunnels_[sh.tunnel_index] : nullptr;
+	    t && t->sessions > 0)
+		t->sessions--;
 	sessions_.erase(idx);
 	set_state(idx, session_state::free);
 	return {ring::status::ok, idx, {}};
@@ -591,15 +623,16 @@ uint32_t tables::flush_managed() {
 	});
 	synchronize();
 	for (uint32_t idx : gone) {
-		if (auto t = tunnels_.find(sessions_.find(idx)->tunnel_index); t != tunnels_.end() && t->second.sessions > 0)
-			t->second.sessions--;
+		const uint32_t ti = sessions_.find(idx)->tunnel_index;
+		if (ti < tunnels_.size() && tunnels_[ti] && tunnels_[ti]->sessions > 0)
+			tunnels_[ti]->sessions--;
 		sessions_.erase(idx);
 		set_state(idx, session_state::free);
 	}
 	std::vector<ring::tunnel_params> tunnels;
-	for (const auto &[idx, t] : tunnels_)
-		if (!t.is_static && t.sessions == 0)
-			tunnels.push_back(t.params);
+	for (const auto &t : tunnels_)
+		if (t && !t->is_static && t->sessions == 0)
+			tunnels.push_back(t->params);
 	for (const auto &t : tunnels)
 		(void)remove_tunnel(t);
 	return static_cast<uint32_t>(gone.size());
@@ -632,6 +665,125 @@ void tables::next_hop_changed(uint16_t port) {
 		if (build_record(idx, *sessions_.find(idx), &waiting).st == ring::status::ok && !waiting)
 			set_state(idx, session_state::up);
 	}
+}
+
+// --- command handling ------------------------------------------------------------------------
+
+ring::event &command_drain::next_event() noexcept {
+	if (queued_ == std::size(out_))
+		flush();
+	return out_[queued_++];
+}
+
+void command_drain::emit(const ring::event &e) noexcept { next_event() = e; }
+
+void command_drain::complete(const ring::command &c, ring::status st, uint32_t index, std::string_view detail) noexcept {
+	ring::event &e = next_event();
+	e = ring::event{};
+	e.hdr = {ring::abi_version, static_cast<uint16_t>(ring::event_type::completion), c.hdr.seq};
+	e.done.command = c.hdr.type;
+	e.done.result = st;
+	e.done.index = index;
+	const size_t n = std::min(detail.size(), sizeof(e.done.detail) - 1);
+	std::memcpy(e.done.detail, detail.data(), n); // NUL-terminated: the event was zeroed
+	if (st != ring::status::ok)
+		counters_.command_errors++;
+}
+
+void command_drain::flush() noexcept {
+	if (queued_ == 0)
+		return;
+	const unsigned sent = rte_ring_enqueue_burst_elem(events_, out_, sizeof(ring::event), queued_, nullptr);
+	counters_.events += sent;
+	counters_.event_ring_full += queued_ - sent;
+	queued_ = 0;
+}
+
+bool command_drain::apply(const ring::command &c) {
+	using ring::command_type;
+	using ring::status;
+	tables &t = tables_;
+	op_result r;
+	switch (static_cast<command_type>(c.hdr.type)) {
+	case command_type::add_tunnel: r = t.add_tunnel(c.tunnel); break;
+	case command_type::modify_tunnel: r = t.modify_tunnel(c.tunnel); break;
+	case command_type::remove_tunnel: r = t.remove_tunnel(c.tunnel); break;
+	case command_type::add_session: r = t.add_session(c.session); break;
+	case command_type::modify_session: {
+		const uint32_t idx =
+		    t.find_session({c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id});
+		if (idx != UINT32_MAX && t.shadow(idx)->is_static)
+			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
+		else
+			r = t.modify_session(c.session);
+		break;
+	}
+	case command_type::remove_session: {
+		const ring::session_ref ref{c.session.version, {}, c.session.local_tunnel_id, c.session.local_session_id};
+		const uint32_t idx = t.find_session(ref);
+		if (idx != UINT32_MAX && t.shadow(idx)->is_static) {
+			r = op_result::fail(status::bad_argument, "static sessions come from the config file");
+			break;
+		}
+		session_stats last{};
+		r = t.remove_session(ref, &last);
+		if (r.st == status::ok) { // its last counters, then the completion
+			ring::event &e = next_event();
+			e = ring::make_event(ring::event_type::session_counters, c.hdr.seq);
+			e.counters.ref = ref;
+			e.counters.index = r.index;
+			e.counters.rx_packets = last.rx_packets;
+			e.counters.rx_bytes = last.rx_bytes;
+			e.counters.tx_packets = last.tx_packets;
+			e.counters.tx_bytes = last.tx_bytes;
+		}
+		break;
+	}
+	case command_type::add_route: r = t.add_route(c.route); break;
+	case command_type::remove_route: r = t.remove_route(c.route); break;
+	case command_type::flush_sessions: {
+		const uint32_t n = t.flush_managed();
+		if (n)
+			spdlog::info("flush_sessions: {} managed sessions removed", n);
+		r.index = n;
+		break;
+	}
+	default: return false;
+	}
+	if (r.st != status::ok)
+		spdlog::debug("command {} seq {}: {}: {}", ring::to_string(command_type(c.hdr.type)), c.hdr.seq,
+		              ring::to_string(r.st), r.detail);
+	complete(c, r.st, r.index, r.detail);
+	return true;
+}
+
+uint32_t command_drain::run(uint32_t max, other_fn other, void *ctx) {
+	uint32_t done = 0;
+	while (done < max) {
+		const unsigned want = std::min<uint32_t>(burst, max - done);
+		const unsigned n = rte_ring_dequeue_burst_elem(commands_, in_, sizeof(ring::command), want, nullptr);
+		for (unsigned i = 0; i < n; i++) {
+			const ring::command &c = in_[i];
+			counters_.commands++;
+			if (c.hdr.version != ring::abi_version) {
+				counters_.bad_messages++;
+				char d[64];
+				const int k = std::snprintf(d, sizeof(d), "abi_version %u, dataplane speaks %u", unsigned(c.hdr.version),
+				                            unsigned(ring::abi_version));
+				complete(c, ring::status::bad_version, UINT32_MAX, std::string_view(d, k > 0 ? size_t(k) : 0));
+				continue;
+			}
+			if (!apply(c)) {
+				flush(); // keep the events in command order
+				other(ctx, c);
+			}
+		}
+		done += n;
+		if (n < want)
+			break;
+	}
+	flush();
+	return done;
 }
 
 } // namespace l2tpx::dp

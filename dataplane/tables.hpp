@@ -25,11 +25,14 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 struct rte_rcu_qsbr;
+struct rte_ring;
 
 namespace l2tpx::dp {
 
@@ -81,6 +84,16 @@ public:
 		if (!c)
 			c.reset(new chunk); // default-initialised: only used[] is zeroed
 		session_shadow *slot = new (c->raw[idx % chunk_size]) session_shadow(std::move(sh));
+		c->used[idx % chunk_size] = true;
+		count_++;
+		return *slot;
+	}
+	// insert() of a default shadow, filled in place by the caller.
+	session_shadow &emplace(uint32_t idx) {
+		std::unique_ptr<chunk> &c = chunks_.at(idx / chunk_size);
+		if (!c)
+			c.reset(new chunk);
+		session_shadow *slot = new (c->raw[idx % chunk_size]) session_shadow;
 		c->used[idx % chunk_size] = true;
 		count_++;
 		return *slot;
@@ -154,7 +167,7 @@ public:
 	tables_view &mutable_view() noexcept { return view_; } // setup only (ports, punt ring)
 	uint32_t session_capacity() const noexcept { return view_.session_mask + 1; }
 	uint32_t session_count() const noexcept { return sessions_.size(); }
-	uint32_t tunnel_count() const noexcept { return static_cast<uint32_t>(tunnels_.size()); }
+	uint32_t tunnel_count() const noexcept { return tunnel_count_; }
 	std::mutex &mutex() noexcept { return mu_; }
 
 	void set_resolver(next_hop_resolver r) { resolver_ = std::move(r); }
@@ -202,6 +215,9 @@ private:
 	void synchronize() noexcept;
 	void reset_counters(uint32_t index) noexcept;
 	uint32_t pw_slot(uint32_t index, const ring::session_params &p) const noexcept;
+	// Tunnel index of (version, local ID), UINT32_MAX if none: a direct array for L2TPv2's
+	// 16-bit IDs (one load per install), the map for L2TPv3's 32-bit ones.
+	uint32_t tunnel_slot(uint8_t version, uint32_t id) const noexcept;
 	std::string name_ = "l2tpx";
 
 	tables_view view_{};
@@ -217,12 +233,62 @@ private:
 	uint16_t attach_slot_of_port_[max_ports] = {};
 
 	shadow_store sessions_; // by session index
-	std::unordered_map<uint32_t, tunnel_shadow> tunnels_;        // by tunnel index
+	std::vector<std::optional<tunnel_shadow>> tunnels_;          // by tunnel index (tunnel_capacity)
+	uint32_t tunnel_count_ = 0;
 	std::unordered_map<uint64_t, uint32_t> tunnel_by_id_;         // (version << 32 | local id) -> index
+	std::vector<uint32_t> v2_tunnel_slot_;                        // L2TPv2 local tunnel ID -> index
 	std::vector<uint32_t> free_tunnel_slots_;
 	std::vector<session_stats *> stats_;
 	next_hop_resolver resolver_;
 	std::mutex mu_;
+};
+
+// --- command handling ------------------------------------------------------------------------
+
+// Counters of the command side; the runtime adds them to its control_stats.
+struct command_counters {
+	uint64_t commands = 0, command_errors = 0, bad_messages = 0, events = 0, event_ring_full = 0;
+};
+
+// The command side of the main lcore's loop (dataplane/control.cpp; also what the install
+// benchmark runs): dequeues ring::command messages in bursts, applies the table commands
+// (add / modify / remove of tunnels, sessions and routes, flush_sessions) and answers each
+// with a completion. Events are queued here and enqueued in bursts, in command order: a
+// command this class does not handle (hello, neighbours, counters, dumps) goes to `other`
+// after the events queued before it are sent. A full event ring drops (and counts) events;
+// it never blocks the writer.
+class command_drain {
+public:
+	static constexpr unsigned burst = 32;
+	// Handles a command that is not a table command (its abi_version has been checked); it
+	// sends its events with emit() + flush() or complete().
+	using other_fn = void (*)(void *ctx, const ring::command &c);
+
+	command_drain(tables &t, rte_ring *commands, rte_ring *events) noexcept
+	    : tables_(t), commands_(commands), events_(events) {}
+
+	// Dequeues and handles up to `max` commands; returns how many were dequeued. Every
+	// event queued is sent before it returns.
+	uint32_t run(uint32_t max, other_fn other, void *ctx);
+	// Queues one event (sent by flush(), or when the queue is full).
+	void emit(const ring::event &e) noexcept;
+	// Queues the completion of `c`.
+	void complete(const ring::command &c, ring::status st, uint32_t index, std::string_view detail) noexcept;
+	void flush() noexcept;
+	command_counters &counters() noexcept { return counters_; }
+
+private:
+	// false: not a table command.
+	bool apply(const ring::command &c);
+	ring::event &next_event() noexcept;
+
+	tables &tables_;
+	rte_ring *commands_;
+	rte_ring *events_;
+	command_counters counters_;
+	unsigned queued_ = 0;
+	ring::event out_[2 * burst]; // a removal answers with its last counters and a completion
+	ring::command in_[burst];
 };
 
 } // namespace l2tpx::dp
