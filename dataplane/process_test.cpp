@@ -145,6 +145,17 @@ attachment_port = "lan"
 	EXPECT_NE(one.find("\"state\":\"up\""), std::string::npos) << one;
 	EXPECT_NE(one.find("\"origin\":\"static\""), std::string::npos) << one;
 	EXPECT_NE(one.find("\"pseudowire\":\"eth\""), std::string::npos) << one;
+	const std::string tunnels = telemetry(prefix, "/l2tpx/tunnels");
+	EXPECT_NE(tunnels.find("\"count\":1"), std::string::npos) << tunnels;
+	const size_t open = tunnels.find("\"indexes\":[");
+	ASSERT_NE(open, std::string::npos) << tunnels;
+	const std::string tunnel =
+	    telemetry(prefix, "/l2tpx/tunnels," + std::to_string(std::strtoul(tunnels.c_str() + open + 11, nullptr, 10)));
+	EXPECT_NE(tunnel.find("\"local_tunnel_id\":10"), std::string::npos) << tunnel;
+	EXPECT_NE(tunnel.find("\"sessions\":1"), std::string::npos) << tunnel;
+	EXPECT_NE(tunnel.find("\"origin\":\"static\""), std::string::npos) << tunnel;
+	EXPECT_NE(tunnel.find("\"rx_packets\":0"), std::string::npos) << tunnel;
+	EXPECT_EQ(telemetry(prefix, "/l2tpx/tunnels,9999").find("\"index\""), std::string::npos);
 	EXPECT_EQ(p.stop(SIGTERM), 0) << p.log();
 }
 

@@ -316,6 +316,20 @@ TEST_F(runtime_test, session_lifecycle_with_arp_and_traffic) {
 	EXPECT_EQ(dd.done.result, ring::status::ok);
 	EXPECT_EQ(dd.done.index, 1u);
 
+	// The tunnel's counters are its sessions', also once a session is gone.
+	const auto tunnel_counters = [] {
+		std::lock_guard l(rt_->tbl().mutex());
+		uint32_t ti = UINT32_MAX;
+		rt_->tbl().for_each_tunnel([&](uint32_t i, const dp::tunnel_shadow &t) {
+			if (t.params.local_tunnel_id == 10)
+				ti = i;
+		});
+		return ti == UINT32_MAX ? dp::session_stats{~0ull, 0, 0, 0} : rt_->tbl().tunnel_stats(ti);
+	};
+	dp::session_stats ts = tunnel_counters();
+	EXPECT_EQ(ts.rx_packets, 1u);
+	EXPECT_EQ(ts.tx_packets, 2u);
+
 	// Remove: final counters, then the route is gone (no_route).
 	const uint32_t rs = send(session_cmd(ring::command_type::remove_session));
 	ring::event fe = next_event();
@@ -323,6 +337,10 @@ TEST_F(runtime_test, session_lifecycle_with_arp_and_traffic) {
 	EXPECT_EQ(fe.counters.rx_packets, 1u);
 	EXPECT_EQ(fe.counters.tx_packets, 2u); // modify keeps the counters
 	EXPECT_EQ(completion(rs).done.result, ring::status::ok);
+	ts = tunnel_counters();
+	EXPECT_EQ(ts.rx_packets, 1u) << "a removed session's counters stay in its tunnel's";
+	EXPECT_EQ(ts.tx_packets, 2u);
+	EXPECT_EQ(ts.tx_bytes, fe.counters.tx_bytes);
 	const uint64_t before = counters()[dp::drop_reason::no_route];
 	push(p_.core_rx, downstream_packet());
 	EXPECT_TRUE(eventually([&] { return counters()[dp::drop_reason::no_route] == before + 1; }));

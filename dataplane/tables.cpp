@@ -179,6 +179,40 @@ uint32_t tables::tunnel_slot(uint8_t version, uint32_t id) const noexcept {
 	return it == tunnel_by_id_.end() ? UINT32_MAX : it->second;
 }
 
+static void add_stats(session_stats &to, const session_stats &x) noexcept {
+	to.rx_packets += x.rx_packets;
+	to.rx_bytes += x.rx_bytes;
+	to.tx_packets += x.tx_packets;
+	to.tx_bytes += x.tx_bytes;
+}
+
+session_stats tables::tunnel_stats(uint32_t tunnel_index) const noexcept {
+	const tunnel_shadow *t = tunnel_at(tunnel_index);
+	if (!t)
+		return {};
+	session_stats s = t->retired;
+	sessions_.for_each([&](uint32_t idx, const session_shadow &sh) {
+		if (sh.tunnel_index == tunnel_index)
+			add_stats(s, sum_stats(idx));
+	});
+	return s;
+}
+
+// After the grace period that followed state=down and the route removal: the tunnel's
+// session count and its retired counters, then the slot is free.
+session_stats tables::release_session(uint32_t idx) {
+	const session_stats last = sum_stats(idx);
+	const uint32_t ti = sessions_.find(idx)->tunnel_index;
+	if (ti < tunnels_.size() && tunnels_[ti]) {
+		if (tunnels_[ti]->sessions > 0)
+			tunnels_[ti]->sessions--;
+		add_stats(tunnels_[ti]->retired, last);
+	}
+	sessions_.erase(idx);
+	set_state(idx, session_state::free);
+	return last;
+}
+
 session_stats tables::sum_stats(uint32_t index) const noexcept {
 	session_stats s{};
 	for (const session_stats *a : stats_) {
@@ -573,13 +607,9 @@ op_result tables::remove_session(const ring::session_ref &ref, session_stats *fi
 	set_state(idx, session_state::down);
 	delete_routes(idx, sh);
 	synchronize();
+	const session_stats last = release_session(idx);
 	if (final)
-		*final = sum_stats(idx);
-	if (tunnel_shadow *t = sh.tunnel_index < tunnels_.size() && tunnels_[sh.tunnel_index] ? &*tunnels_[sh.tunnel_index] : nullptr;
-	    t && t->sessions > 0)
-		t->sessions--;
-	sessions_.erase(idx);
-	set_state(idx, session_state::free);
+		*final = last;
 	return {ring::status::ok, idx, {}};
 }
 
@@ -622,13 +652,8 @@ uint32_t tables::flush_managed() {
 		}
 	});
 	synchronize();
-	for (uint32_t idx : gone) {
-		const uint32_t ti = sessions_.find(idx)->tunnel_index;
-		if (ti < tunnels_.size() && tunnels_[ti] && tunnels_[ti]->sessions > 0)
-			tunnels_[ti]->sessions--;
-		sessions_.erase(idx);
-		set_state(idx, session_state::free);
-	}
+	for (uint32_t idx : gone)
+		(void)release_session(idx);
 	std::vector<ring::tunnel_params> tunnels;
 	for (const auto &t : tunnels_)
 		if (t && !t->is_static && t->sessions == 0)

@@ -149,6 +149,7 @@ struct tunnel_shadow {
 	ring::tunnel_params params;
 	uint32_t sessions = 0;
 	bool is_static = false;
+	session_stats retired{}; // the last counters of its sessions already removed
 };
 
 class tables {
@@ -195,7 +196,16 @@ public:
 	const session_shadow *shadow(uint32_t index) const noexcept;
 	const tunnel_shadow *tunnel_at(uint32_t index) const noexcept;
 	session_stats sum_stats(uint32_t index) const noexcept;
+	// A tunnel's data counters: its installed sessions' (sum_stats) plus its removed ones'
+	// (tunnel_shadow::retired). Walks the installed sessions: for telemetry, not per packet.
+	session_stats tunnel_stats(uint32_t tunnel_index) const noexcept;
 	template <typename F> void for_each_session(F &&f) const { sessions_.for_each(f); }
+	// f(uint32_t index, const tunnel_shadow &) for every tunnel, in index order.
+	template <typename F> void for_each_tunnel(F &&f) const {
+		for (size_t i = 0; i < tunnels_.size(); i++)
+			if (tunnels_[i])
+				f(static_cast<uint32_t>(i), *tunnels_[i]);
+	}
 
 	// Ethernet pseudowire map: register an attachment port (setup).
 	bool add_attachment_port(uint16_t port_id, std::string &err);
@@ -212,6 +222,7 @@ private:
 	// block; `choose`: the first /32 ever installed sets the block.
 	uint32_t *direct_slot(uint32_t ip, bool choose) noexcept;
 	void set_state(uint32_t index, session_state st) noexcept;
+	session_stats release_session(uint32_t index);
 	void synchronize() noexcept;
 	void reset_counters(uint32_t index) noexcept;
 	uint32_t pw_slot(uint32_t index, const ring::session_params &p) const noexcept;

@@ -207,6 +207,13 @@ std::string ip_text(const ring::ip_addr &a) {
 	return cfg::format_ip(c);
 }
 
+void add_counters(rte_tel_data *d, const session_stats &s) {
+	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_packets);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_packets);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
+}
+
 int cmd_sessions(const char *, const char *params, rte_tel_data *d) {
 	std::lock_guard g(g_mu);
 	if (!g_rt)
@@ -240,11 +247,7 @@ int cmd_sessions(const char *, const char *params, rte_tel_data *d) {
 			std::memcpy(a.bytes, p.subscriber_v4, 4);
 			rte_tel_data_add_dict_string(d, "subscriber_v4", ip_text(a).c_str());
 		}
-		const session_stats s = t.sum_stats(static_cast<uint32_t>(idx));
-		rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_packets);
-		rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
-		rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_packets);
-		rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
+		add_counters(d, t.sum_stats(static_cast<uint32_t>(idx)));
 		return 0;
 	}
 	rte_tel_data_add_dict_u64(d, "count", t.session_count());
@@ -255,6 +258,53 @@ int cmd_sessions(const char *, const char *params, rte_tel_data *d) {
 	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
 	unsigned n = 0;
 	t.for_each_session([&](uint32_t idx, const session_shadow &) {
+		if (n++ < RTE_TEL_MAX_ARRAY_ENTRIES)
+			rte_tel_data_add_array_u64(a, idx);
+	});
+	rte_tel_data_add_dict_container(d, "indexes", a, 0);
+	return 0;
+}
+
+// /l2tpx/tunnels: count and indexes; /l2tpx/tunnels,<index>: one tunnel with its data
+// counters (its live sessions' summed with those of the sessions it had, tables.hpp).
+int cmd_tunnels(const char *, const char *params, rte_tel_data *d) {
+	std::lock_guard g(g_mu);
+	if (!g_rt)
+		return -1;
+	runtime &rt = *g_rt;
+	std::lock_guard l(rt.tbl().mutex());
+	auto &t = rt.tbl();
+	rte_tel_data_start_dict(d);
+	if (params && *params) {
+		char *end = nullptr;
+		const unsigned long idx = std::strtoul(params, &end, 0);
+		const tunnel_shadow *ts =
+		    (end && *end == '\0' && idx < UINT32_MAX) ? t.tunnel_at(static_cast<uint32_t>(idx)) : nullptr;
+		if (!ts)
+			return -1;
+		const auto &p = ts->params;
+		rte_tel_data_add_dict_u64(d, "index", idx);
+		rte_tel_data_add_dict_u64(d, "version", p.version);
+		rte_tel_data_add_dict_string(d, "encap", p.enc == ring::encap::ip ? "ip" : "udp");
+		rte_tel_data_add_dict_u64(d, "local_tunnel_id", p.local_tunnel_id);
+		rte_tel_data_add_dict_u64(d, "peer_tunnel_id", p.peer_tunnel_id);
+		rte_tel_data_add_dict_string(d, "local", ip_text(p.local).c_str());
+		rte_tel_data_add_dict_string(d, "peer", ip_text(p.peer).c_str());
+		rte_tel_data_add_dict_u64(d, "local_udp_port", p.local_udp_port);
+		rte_tel_data_add_dict_u64(d, "peer_udp_port", p.peer_udp_port);
+		rte_tel_data_add_dict_u64(d, "access_port", p.port);
+		rte_tel_data_add_dict_string(d, "origin", ts->is_static ? "static" : "control_plane");
+		rte_tel_data_add_dict_u64(d, "sessions", ts->sessions);
+		add_counters(d, t.tunnel_stats(static_cast<uint32_t>(idx)));
+		return 0;
+	}
+	rte_tel_data_add_dict_u64(d, "count", t.tunnel_count());
+	rte_tel_data *a = rte_tel_data_alloc();
+	if (!a)
+		return -1;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	unsigned n = 0;
+	t.for_each_tunnel([&](uint32_t idx, const tunnel_shadow &) {
 		if (n++ < RTE_TEL_MAX_ARRAY_ENTRIES)
 			rte_tel_data_add_array_u64(a, idx);
 	});
@@ -299,6 +349,9 @@ void register_telemetry(runtime &rt) {
 	rte_telemetry_register_cmd("/l2tpx/lcores", cmd_lcores, "Per-lcore loop counters. No parameters");
 	rte_telemetry_register_cmd("/l2tpx/sessions", cmd_sessions,
 	                           "Session count and indexes; with a parameter: one session. Parameters: [index]");
+	rte_telemetry_register_cmd("/l2tpx/tunnels", cmd_tunnels,
+	                           "Tunnel count and indexes; with a parameter: one tunnel and its data counters. "
+	                           "Parameters: [index]");
 	rte_telemetry_register_cmd("/l2tpx/neighbours", cmd_neighbours, "ARP/ND entries. No parameters");
 }
 
