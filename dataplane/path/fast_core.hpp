@@ -1,15 +1,61 @@
 // The core ports' fast path (see fast_path.hpp for the contract): untagged IPv4 to a PPP
 // session, encapsulated from the session's template. Inlined into the core burst loop
 // (path_core.cpp). Not a public header.
+//
+// Three tiers, each a strict subset of the next, each handing a packet it cannot finish
+// over untouched (nothing written, nothing counted); a packet a tier finishes gets exactly
+// the bytes, counters and fate the general path would give it:
+//  1. lean_core(): the session already found by the burst loop's prefetch stages (through
+//     the direct /32 entry), a template of the lean form (template_layout::tx_hlen != 0:
+//     PPP, UDP over untagged IPv4, no sequence number to write, at most 64 bytes), every
+//     length patch and the outer checksum from the total length, fixed offsets throughout,
+//     the template copied with two 32-byte moves, no call.
+//  2. fast_core(): any PPP session behind an IPv4 or IPv6 template, the LPM included.
+//  3. handle_core() (encap.cpp): everything.
 #pragma once
 
 #include "dataplane/path/fast_path.hpp"
 
 namespace l2tpx::dp::detail {
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the core fast path compares words in memory order");
+
+// Per-burst snapshot for the core ports' tiers 2 and 3 (as fast_env for the access ports:
+// see fast_path.hpp) and the burst's encapsulation events.
+struct core_env {
+	const path_ctx *ctx;
+	const tables_view *view;
+	const session *sessions;
+	session_seq *seq;
+	session_stats *stats; // may be null
+	rte_lpm *sub_v4;
+	const uint32_t *sub_v4_direct;
+	uint32_t mask;
+	uint32_t sub_v4_base, sub_v4_direct_size;
+	uint8_t local_v4_count;
+	// The prefetch stage's local address test (path_core.cpp): the first local address in
+	// host order, or, with none configured, an address whose direct-table offset is out of
+	// range (so the test changes nothing).
+	uint32_t local0;
+	uint32_t encap_v2 = 0, encap_v3 = 0;
+
+	explicit core_env(const path_ctx &c) noexcept
+	    : ctx(&c), view(c.view), sessions(c.view->sessions), seq(c.view->seq), stats(c.stats),
+	      sub_v4(c.view->sub_v4), sub_v4_direct(c.view->sub_v4_direct), mask(c.view->session_mask),
+	      sub_v4_base(0), sub_v4_direct_size(__atomic_load_n(&c.view->sub_v4_direct_size, __ATOMIC_ACQUIRE)),
+	      local_v4_count(c.view->local_v4_count) {
+		sub_v4_base = c.view->sub_v4_base; // after the size (acquire), as lookup_sub_v4 reads them
+		local0 = local_v4_count ? rte_be_to_cpu_32(c.view->local_v4[0]) : sub_v4_base - 1;
+	}
+	void flush(path_counters &ctr) const noexcept {
+		ctr.count(path_event::encap_v2, encap_v2);
+		ctr.count(path_event::encap_v3, encap_v3);
+	}
+};
+
 // Downstream IPv4 match from the burst's snapshot: the direct /32 table, then the LPM
 // (lookup_sub_v4()).
-L2TPX_FAST bool fast_sub_v4(const fast_env &e, uint32_t dst, uint32_t &idx) noexcept {
+L2TPX_FAST bool fast_sub_v4(const core_env &e, uint32_t dst, uint32_t &idx) noexcept {
 	const uint32_t off = dst - e.sub_v4_base;
 	if (off < e.sub_v4_direct_size) {
 		const uint32_t i = __atomic_load_n(&e.sub_v4_direct[off], __ATOMIC_RELAXED);
@@ -21,10 +67,19 @@ L2TPX_FAST bool fast_sub_v4(const fast_env &e, uint32_t dst, uint32_t &idx) noex
 	return e.sub_v4 && rte_lpm_lookup(e.sub_v4, dst, &idx) == 0;
 }
 
+// MSS clamp of an untagged IPv4 packet without options at d (total length tot), counted.
+__attribute__((noinline)) inline void fast_core_mss(core_env &e, rte_mbuf *m, uint8_t *d, uint32_t len, uint32_t tot,
+                                                    uint16_t clamp) noexcept {
+	const pkt p{m, d, len, len};
+	const l3_info in{14, 20, 14 + tot, ipproto_tcp, 4};
+	if (mss_clamp_ip(p, in, clamp))
+		e.ctx->counters->count(path_event::mss_clamped);
+}
+
 // Core port: untagged IPv4 without options, one segment, to a subscriber route of a PPP
 // session. Declines, with the packet and counters untouched, anything else and anything
 // the encapsulation could refuse (too big for the access port, no headroom).
-L2TPX_FAST fast_res fast_core(fast_env &e, rte_mbuf *m, burst_out &out, action &a) noexcept {
+L2TPX_FAST fast_res fast_core(core_env &e, rte_mbuf *m, burst_out &out, action &a) noexcept {
 	const uint32_t len = m->data_len;
 	if (len != m->pkt_len || len < 34)
 		return fast_res::declined;
@@ -55,12 +110,8 @@ L2TPX_FAST fast_res fast_core(fast_env &e, rte_mbuf *m, burst_out &out, action &
 	// Committed (as handle_core after its checks): TTL, MSS clamp, strip Ethernet, encapsulate.
 	uint8_t *ih = d + 14;
 	ipv4_ttl_dec(ih);
-	if (s.mss_clamp && ih[9] == ipproto_tcp) {
-		const pkt p{m, d, len, len};
-		const l3_info in{14, 20, 14 + tot, ipproto_tcp, 4};
-		if (mss_clamp_ip(p, in, s.mss_clamp))
-			e.ctx->counters->count(path_event::mss_clamped);
-	}
+	if (s.mss_clamp && ih[9] == ipproto_tcp)
+		fast_core_mss(e, m, d, len, tot, s.mss_clamp);
 	if (!outer_v4) { // IPv6 outer header: UDP checksum over the packet; encap_session()
 		m->data_off = static_cast<uint16_t>(m->data_off + 14);
 		m->data_len = static_cast<uint16_t>(tot);
@@ -107,6 +158,200 @@ L2TPX_FAST fast_res fast_core(fast_env &e, rte_mbuf *m, burst_out &out, action &
 		e.encap_v3++;
 	fast_append_tx(out, m, port);
 	return fast_res::done;
+}
+
+// ---- tier 1: the lean encapsulation ----
+
+// True when the 20-byte IPv4 header at h has a valid checksum: the ten 16-bit words summed
+// as two 64-bit and one 32-bit word with end-around carry (add, adc, adc), and the sum
+// tested for a multiple of 0xffff by one multiplication with 0xffff's inverse modulo 2^64
+// (x is a multiple of an odd d exactly when x * d^-1 mod 2^64 <= (2^64 - 1) / d). A
+// multiple of 0xffff folds to 0xffff, the valid sum (0 cannot occur: byte 0 is 0x45), and
+// the sum does not depend on the byte order it is taken in. Same verdict as
+// ipv4_hdr20_csum_ok().
+inline constexpr uint64_t inverse_mod_2_64(uint64_t a) noexcept {
+	uint64_t x = a; // Newton's iteration: each step doubles the correct low bits (3 -> 96)
+	for (int i = 0; i < 5; i++)
+		x *= 2 - a * x;
+	return x;
+}
+inline constexpr uint64_t inv_ffff = inverse_mod_2_64(0xffff);
+static_assert(inv_ffff * 0xffff == 1);
+
+L2TPX_FAST bool lean_hdr20_csum_ok(const uint8_t *h) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+	uint64_t a, b;
+	uint32_t c;
+	std::memcpy(&a, h, 8);
+	std::memcpy(&b, h + 8, 8);
+	std::memcpy(&c, h + 16, 4);
+	asm("addq %[b], %[a]\n\t"
+	    "adcq %[c], %[a]\n\t"
+	    "adcq $0, %[a]"
+	    : [a] "+r"(a)
+	    : [b] "r"(b), [c] "r"(uint64_t{c})
+	    : "cc");
+	return a * inv_ffff <= UINT64_MAX / 0xffff;
+#else
+	return ipv4_hdr20_csum_ok(h);
+#endif
+}
+
+// The header checksum (memory order) after the TTL decrement, bit for bit what
+// ipv4_ttl_dec() writes: ~(~c + 0xfffe folded) is c + 1, or c + 2 for c >= 0xfffe.
+L2TPX_FAST uint16_t lean_ttl_csum(uint16_t c) noexcept {
+	return static_cast<uint16_t>(c + 1 + (c >= 0xfffe));
+}
+
+// Copies the lean template (32 <= len <= 64 bytes, ending at d + 14) in front of the inner
+// packet: bytes [0, 32) to h = d + 14 - len and bytes [len - 32, len) to d - 18.
+L2TPX_FAST void lean_copy(uint8_t *h, uint8_t *d, const uint8_t *t, uint32_t len) noexcept {
+#if defined(__AVX2__) && defined(__GNUC__)
+	// In asm: as intrinsics, the 32-byte values make GCC realign the stack and lose a register.
+	using b32 = uint8_t[32];
+	asm("vmovdqu %[t0], %%ymm0\n\t"
+	    "vmovdqu %[t1], %%ymm1\n\t"
+	    "vmovdqu %%ymm0, %[h0]\n\t"
+	    "vmovdqu %%ymm1, %[h1]"
+	    : [h0] "=m"(*reinterpret_cast<b32 *>(h)), [h1] "=m"(*reinterpret_cast<b32 *>(d - 18))
+	    : [t0] "m"(*reinterpret_cast<const b32 *>(t)), [t1] "m"(*reinterpret_cast<const b32 *>(t + len - 32))
+	    : "xmm0", "xmm1");
+#else
+	uint8_t a[32], b[32]; // both loaded before either store: [h, h + 32) may overlap the second
+	std::memcpy(a, t, 32);
+	std::memcpy(b, t + len - 32, 32);
+	std::memcpy(h, a, 32);
+	std::memcpy(d - 18, b, 32);
+#endif
+}
+
+// The session the session stage gives a packet whose entry names none: state free, so
+// tier 1 hands the packet on (to a tier that looks the route up again).
+inline constexpr session lean_no_session{};
+
+// The burst's state for tier 1 and the prefetch stages that feed it (path_core.cpp).
+struct lean_state {
+	rte_mbuf **pkts;
+	uint32_t n;
+	// route stage
+	const uint32_t *direct;
+	uint32_t base, size, local0; // core_env's sub_v4_base, sub_v4_direct_size, local0
+	const uint32_t *no_entry;    // a direct entry holding no_session (path_core.cpp)
+	uint32_t v3 = 0;             // lean v3 encapsulations (not next to n_tx: GCC would pair
+	                             // the two increments into a vector add)
+	// session stage
+	uint32_t mask;
+	const session *sessions;
+	session_stats *stats; // null: Stats is false
+	// tier 1
+	const tables_view *view;
+	size_t cport = SIZE_MAX; // egress port of the last lean encapsulation (none yet)
+	size_t cmtu = 0;         // its largest outer IPv4 total length (MTU, or 0xffff)
+	uint32_t n_tx;               // out.n_tx, written back around tiers 2 and 3
+	uint32_t n_tx0;              // out.n_tx at the start of the burst
+	uint32_t n_other = 0;        // packets tiers 2 and 3 appended to out.tx
+	const uint32_t *entry[max_burst]; // route stage: each packet's direct /32 entry
+	const session *sp[max_burst]; // session stage: each packet's session record (or lean_no_session)
+	session_stats *st[max_burst]; // and stats entry (Stats)
+
+	lean_state(const core_env &e, const uint32_t *none, rte_mbuf **p, uint16_t count, uint16_t tx) noexcept
+	    : pkts(p), n(count), direct(e.sub_v4_direct), base(e.sub_v4_base), size(e.sub_v4_direct_size),
+	      local0(e.local0), no_entry(none), mask(e.mask), sessions(e.sessions), stats(e.stats), view(e.view), n_tx(tx),
+	      n_tx0(tx) {}
+	void flush(core_env &e) const noexcept {
+		const uint32_t lean = n_tx - n_tx0 - n_other;
+		e.encap_v3 += v3;
+		e.encap_v2 += lean - v3;
+	}
+};
+
+// Largest outer IPv4 total length egress port p takes (encap_session()'s too_big test).
+__attribute__((noinline)) inline uint32_t lean_port_limit(const tables_view &v, uint32_t p) noexcept {
+	return p < max_ports && v.ports[p].mtu ? v.ports[p].mtu : 0xffffu;
+}
+
+// Tier 1 for packet i, whose session the prefetch stages found through its destination's
+// direct /32 entry (L.sp[i]; lean_no_session: none). True when the packet was encapsulated and
+// appended to out.tx; false with it and every counter untouched.
+// Makes every check of handle_core() + encap_session() for this layout: session up, one
+// segment, EtherType IPv4, IHL 5, 20 <= total length <= frame - 14, TTL > 1, the header
+// checksum (the NIC's verdict or computed), not a local address (the route stage tested
+// the first one; MultiLocal: the others here), MTU of the egress port, headroom.
+template <bool Stats, bool MultiLocal>
+L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) noexcept {
+	const session *s = L.sp[i];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != session_state::up)
+		return false;
+	const size_t hlen = s->layout.tx_hlen; // 0: not the lean form
+	if (hlen == 0)
+		return false;
+	const size_t len = m->data_len;
+	if (len != m->pkt_len)
+		return false;
+	const size_t data_off = m->data_off;
+	uint8_t *d = static_cast<uint8_t *>(m->buf_addr) + data_off;
+	uint32_t w;
+	std::memcpy(&w, d + 12, 4);
+	if ((w & 0x00ffffffu) != 0x00450008u) // 08 00 45 (memory order): IPv4, version 4, IHL 5
+		return false;
+	const size_t tot = load_be16(d + 16);
+	// 20 <= tot <= len - 14 (so len >= 34), as one signed compare
+	if (static_cast<int64_t>(static_cast<uint32_t>(tot) - 20u) > static_cast<int64_t>(len) - 34)
+		return false;
+	if (d[22] <= 1) // TTL: the general path sends Time Exceeded
+		return false;
+	const uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (__builtin_expect(f != 0, 0)) {
+		if (f != RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+			return false;
+	} else if (!lean_hdr20_csum_ok(d + 14)) {
+		return false;
+	}
+	if (MultiLocal && is_local_v4(*L.view, d + 30))
+		return false;
+	const size_t ip_len = tot + hlen; // outer IPv4 total length
+	const size_t port = s->egress_port;
+	if (__builtin_expect(port != L.cport, 0)) {
+		L.cport = port;
+		L.cmtu = lean_port_limit(*L.view, static_cast<uint32_t>(port));
+	}
+	if (ip_len > L.cmtu || data_off < hlen) // too big (ICMP error) or no headroom
+		return false;
+	// A TCP SYN to a session with an MSS clamp: tier 2 clamps (its flags byte is read even
+	// beyond a short frame: the data room is larger; a wrong guess only hands the packet on).
+	if (__builtin_expect(s->mss_clamp != 0, 0) && d[23] == ipproto_tcp && (d[14 + 20 + 13] & 0x02))
+		return false;
+	// Committed: TTL, strip Ethernet, encapsulate.
+	d[22]--;
+	uint16_t ck;
+	std::memcpy(&ck, d + 24, 2);
+	ck = lean_ttl_csum(ck);
+	std::memcpy(d + 24, &ck, 2);
+	uint8_t *h = d - hlen;
+	lean_copy(h, d, s->tmpl, hlen + 14);
+	store_be16(d + 12, ppp::proto::ipv4); // the PPP protocol, the template's last two bytes
+	store_be16(h + 16, static_cast<uint16_t>(ip_len));
+	store_be16(h + 38, static_cast<uint16_t>(ip_len - 20)); // UDP length
+	if (s->layout.l2tp_len_off) // at byte 44
+		store_be16(h + 44, static_cast<uint16_t>(ip_len - 28));
+	size_t sum = s->layout.ip_csum_base + ip_len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	store_be16(h + 24, static_cast<uint16_t>(~sum));
+	m->data_off = static_cast<uint16_t>(m->data_off - hlen); // read again: one subtract in memory
+	m->data_len = static_cast<uint16_t>(ip_len + 14);
+	m->pkt_len = static_cast<uint32_t>(ip_len + 14);
+	m->ol_flags = 0;
+	if (Stats) {
+		session_stats *st = L.st[i];
+		st->tx_bytes += ip_len - hlen; // tot
+		asm("" : "+r"(st)); // two scalar adds, not a vector built for one 16-byte add
+		st->tx_packets++;
+	}
+	L.v3 += s->version & 1; // 2 or 3 (in memory: a register is worth more for the rest)
+	const uint32_t n_tx = L.n_tx++;
+	out.tx_port[n_tx] = s->egress_port; // read again: cheaper than keeping it in a register
+	out.tx[n_tx] = m;
+	return true;
 }
 
 } // namespace l2tpx::dp::detail

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <algorithm>
 #include <initializer_list>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -942,6 +944,460 @@ TEST_F(PathTest, FastPathMatchesGeneralPath) {
 	free_all(r);
 	EXPECT_GT(frames, 10000u);
 	EXPECT_GT(forwarded, 500u);
+}
+
+// Burst variant of FastPathMatchesGeneralPath for the access port: the lean path
+// (path_access.cpp) and its prefetch pipeline run in bursts, so bursts of 32 frames drawn
+// at random from every access layout (v2 with and without optional fields and FF 03, v3
+// with 0/4/8-byte cookies, control messages, TTL 1, multicast, TCP to an MSS-clamped
+// session, sequenced data with old and new Ns), each mutated at random (a byte of the
+// headers changed, truncated, padded) and with random receive-checksum flags, go through
+// the general path and the fast path from the same table state; later bursts with one
+// local address configured, then a VLAN-tagged next hop, then a small MTU on the core
+// port. Transmitted frames (bytes and ports, in order), punted, local, ICMP and glean
+// frames, every counter, the sequence state and the session counters must be identical.
+TEST_F(PathTest, FastPathMatchesGeneralPathInBursts) {
+	struct v3s {
+		uint32_t sid;
+		uint8_t cookie_len;
+		uint32_t sub;
+	};
+	const v3s v3_sessions[] = {{0x00500005, 4, sub_ip + 3}, {0x00500006, 8, sub_ip + 4}, {0x00500007, 0, sub_ip + 6}};
+	const uint8_t cookie[8] = {0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7};
+	std::vector<uint32_t> watched = {idx};
+	for (const v3s &d : v3_sessions) {
+		auto p = v3(encap_kind::v3_udp4, d.sid, pw_type::ppp);
+		p.rx_cookie_len = d.cookie_len;
+		std::memcpy(p.rx_cookie, cookie, d.cookie_len);
+		p.subscriber_v4 = d.sub;
+		p.flags = session_flag::check_source;
+		const uint32_t i = t.add_session(p);
+		ASSERT_NE(i, no_session);
+		ASSERT_TRUE(t.add_route_v4(d.sub, 32, i));
+		watched.push_back(i);
+	}
+	auto pm = v2(); // sequenced, MSS clamped
+	pm.local_session_id = 9;
+	pm.mss_clamp = 1200;
+	pm.flags = session_flag::check_seq | session_flag::require_seq | session_flag::check_source;
+	pm.subscriber_v4 = sub_ip + 9;
+	const uint32_t i9 = t.add_session(pm);
+	ASSERT_NE(i9, no_session);
+	ASSERT_TRUE(t.add_route_v4(sub_ip + 9, 32, i9));
+	watched.push_back(i9);
+	auto pp = v2(); // no source check
+	pp.local_session_id = 5;
+	pp.flags = 0;
+	pp.subscriber_v4 = sub_ip + 5;
+	const uint32_t i5 = t.add_session(pp);
+	ASSERT_NE(i5, no_session);
+	watched.push_back(i5);
+	t.view().punt_unknown_sessions = true;
+
+	std::mt19937_64 rng(0x6c65616e);
+	const auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
+	const auto lso = [&](uint16_t flags, uint16_t sid, uint32_t sub, uint16_t ns) {
+		bytes h = be16(flags);
+		if (flags & 0x4000)
+			h = cat({h, be16(0)});
+		h = cat({h, be16(1), be16(sid)});
+		if (flags & 0x0800)
+			h = cat({h, be16(ns), be16(0)});
+		if (flags & 0x0200)
+			h = cat({h, be16(2), {0xee, 0xee}});
+		bytes l2tp = cat({h, ppp(0x21), inner_v4(sub, server_ip)});
+		if (flags & 0x4000)
+			store_be16(l2tp.data() + 2, static_cast<uint16_t>(l2tp.size()));
+		return from_lac(l2tp);
+	};
+	const auto make = [&]() -> bytes {
+		switch (pick(16)) {
+		case 0:
+		case 1:
+			return from_lac(cat({v2_hdr(1, 2), ppp(0x21), inner_v4(sub_ip, server_ip)}));
+		case 2:
+			return from_lac(cat({v2_hdr(1, 5), ppp(0x21), inner_v4(sub_ip + 77, server_ip)}));
+		case 3:
+			return from_lac(cat({v2_hdr(1, 2), be16(0x21), inner_v4(sub_ip, server_ip)}));
+		case 4: { // v3, one of the cookie lengths
+			const v3s &d = v3_sessions[pick(3)];
+			return from_lac(cat({be16(0x0003), be16(0), be32(d.sid), bytes(cookie, cookie + d.cookie_len), ppp(0x21),
+			                     inner_v4(d.sub, server_ip)}));
+		}
+		case 5: // sequenced, Ns near the expected one (old ones dropped)
+			return lso(static_cast<uint16_t>(0x0802 | (pick(2) ? 0x4000 : 0) | (pick(2) ? 0x0200 : 0) |
+			                                 (pick(2) ? 0x0100 : 0)),
+			           9, sub_ip + 9, static_cast<uint16_t>(pick(8)));
+		case 6:
+			return lso(static_cast<uint16_t>(0x0002 | (pick(2) ? 0x4000 : 0) | (pick(2) ? 0x0200 : 0)), 5,
+			           sub_ip + 5, 0);
+		case 7:
+			return from_lac(cat({be16(0xc802), be16(12), be16(1), be16(0), be16(0), be16(0)}));
+		case 8:
+			return from_lac(cat({be16(0xc803), be16(16), be32(0), be32(0), be32(0)}));
+		case 9:
+			return from_lac(cat({v2_hdr(1, 2), ppp(0x21), inner_v4(sub_ip, server_ip, static_cast<uint8_t>(pick(3)))}));
+		case 10:
+			return from_lac(cat({v2_hdr(1, 5), ppp(0x21), inner_v4(sub_ip + 5, 0xe0000001 + pick(2) * 0x1fffffffu)}));
+		case 11:
+			return from_lac(cat({v2_hdr(1, 9), ppp(0x21), tcp_syn(sub_ip + 9, server_ip, 1460)}));
+		case 12:
+			return from_lac(cat({v2_hdr(1, 5), ppp(0x21), tcp_syn(sub_ip + 5, server_ip, 1460)}));
+		case 13: // unknown session, or another's ID
+			return from_lac(cat({v2_hdr(1, static_cast<uint16_t>(pick(12))), ppp(0x21), inner_v4(sub_ip, server_ip)}));
+		default:
+			return from_lac(cat({v2_hdr(1, 2), ppp(0x21), inner_v4(sub_ip, server_ip)}), pick(2) ? lac_ip : other_ip);
+		}
+	};
+	const auto mutate = [&](bytes f) {
+		switch (pick(9)) {
+		case 0: // a header byte
+		case 1: {
+			const uint32_t at = pick(std::min<size_t>(f.size(), 96));
+			const uint8_t vals[] = {0x00, 0x01, 0xff, static_cast<uint8_t>(f[at] ^ 0x01), static_cast<uint8_t>(f[at] ^ 0x80),
+			                        static_cast<uint8_t>(f[at] + 1), static_cast<uint8_t>(f[at] - 1)};
+			f[at] = vals[pick(std::size(vals))];
+			break;
+		}
+		case 2: // truncated
+			f.resize(pick(f.size() + 1));
+			break;
+		case 3: // a length field (IPv4, UDP, L2TP Length, inner IPv4 at 52 or 62) or ID byte +-1
+		case 4: {
+			const uint32_t at_list[] = {16, 17, 30, 33, 38, 39, 44, 45, 46, 47, 48, 49, 54, 55, 64, 65};
+			const uint32_t at = at_list[pick(std::size(at_list))];
+			if (at < f.size())
+				f[at] = static_cast<uint8_t>(f[at] + (pick(2) ? 1 : -1));
+			break;
+		}
+		case 5: // padded
+			f.resize(f.size() + 1 + pick(24), 0xee);
+			break;
+		default:
+			break;
+		}
+		return f;
+	};
+	const uint64_t flag_values[] = {0, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+	                                RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD};
+	struct outcome {
+		std::vector<bytes> tx, punt, local, icmp, glean;
+		std::vector<uint16_t> tx_port;
+		path_counters ctr{};
+		std::vector<session_seq> seq;
+		std::vector<session_stats> stats;
+	};
+	const auto run_burst = [&](const std::vector<bytes> &frames, const std::vector<uint64_t> &ol, bool fast) {
+		t.view().fast_path = fast;
+		std::vector<rte_mbuf *> pkts;
+		for (size_t k = 0; k < frames.size(); k++) {
+			pkts.push_back(make_mbuf(frames[k], access_port));
+			EXPECT_NE(pkts.back(), nullptr);
+			pkts.back()->ol_flags = ol[k];
+		}
+		t.counters() = {};
+		free_all(r);
+		r = run(t.ctx(), access_port, pkts);
+		outcome o;
+		for (rte_mbuf *m : r.tx)
+			o.tx.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.punt)
+			o.punt.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.local)
+			o.local.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.icmp)
+			o.icmp.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.glean)
+			o.glean.push_back(bytes_of(m));
+		o.tx_port = r.tx_port;
+		o.ctr = t.counters();
+		for (uint32_t w : watched) {
+			o.seq.push_back(t.seq()[w]);
+			o.stats.push_back(t.stats()[w]);
+		}
+		return o;
+	};
+	uint64_t forwarded = 0, punted = 0;
+	neighbour tagged = resolved_neighbour(router_mac, core_mac, core_port);
+	tagged.vlan = 7;
+	const uint32_t nb_tagged = t.add_neighbour(tagged);
+	for (int b = 0; b < 400; b++) {
+		if (b == 100) { // L2TP accepted on one local address only
+			t.view().local_v4[0] = rte_cpu_to_be_32(lns_ip);
+			t.view().local_v4_count = 1;
+		}
+		if (b == 200) // the next hop behind an 802.1Q tag: an 18-byte Ethernet header
+			t.view().default_nh_v4 = nb_tagged;
+		if (b == 300) // an MTU some inner packets exceed (the general path sends the ICMP error)
+			t.set_port(core_port, port_role::core, 40);
+		std::vector<bytes> frames;
+		std::vector<uint64_t> ol;
+		for (int k = 0; k < 32; k++) {
+			frames.push_back(pick(3) ? make() : mutate(make()));
+			ol.push_back(flag_values[pick(std::size(flag_values))]);
+		}
+		std::vector<session_seq> seq0;
+		std::vector<session_stats> st0;
+		for (uint32_t w : watched) {
+			seq0.push_back(t.seq()[w]);
+			st0.push_back(t.stats()[w]);
+		}
+		const outcome slow = run_burst(frames, ol, false);
+		for (size_t k = 0; k < watched.size(); k++) {
+			t.seq()[watched[k]] = seq0[k];
+			t.stats()[watched[k]] = st0[k];
+		}
+		const outcome quick = run_burst(frames, ol, true);
+		const std::string where = "burst " + std::to_string(b);
+		ASSERT_EQ(quick.tx, slow.tx) << where;
+		ASSERT_EQ(quick.tx_port, slow.tx_port) << where;
+		ASSERT_EQ(quick.punt, slow.punt) << where;
+		ASSERT_EQ(quick.local, slow.local) << where;
+		ASSERT_EQ(quick.icmp, slow.icmp) << where;
+		ASSERT_EQ(quick.glean, slow.glean) << where;
+		for (size_t k = 0; k < path_event_count; k++)
+			ASSERT_EQ(quick.ctr.event[k], slow.ctr.event[k]) << where << ", event " << k;
+		for (size_t k = 0; k < drop_reason_count; k++)
+			ASSERT_EQ(quick.ctr.drop[k], slow.ctr.drop[k]) << where << ", drop reason " << k;
+		for (size_t k = 0; k < watched.size(); k++) {
+			ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
+			ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
+		}
+		forwarded += quick.tx.size();
+		punted += quick.punt.size();
+	}
+	free_all(r);
+	EXPECT_GT(forwarded, 3000u);
+	EXPECT_GT(punted, 400u);
+}
+
+// Burst variant of FastPathMatchesGeneralPath for the core port: the lean encapsulation
+// (fast_core.hpp) and its route and session prefetch stages (path_core.cpp) run over whole
+// bursts, so bursts of 32 frames drawn at random go through the general path and the fast
+// path from the same table state: subscribers in the direct /32 table (v2 with and without
+// Length, v3 with 0/4/8-byte cookies, MSS clamped, sequenced, VLAN-tagged and IPv6-outer
+// templates, a session behind a small MTU) and in the LPM, non-subscribers, a local
+// address (one, then two configured), TTL 0/1/2, too big, IP options, fragments, TCP SYNs,
+// ARP and IPv6, each mutated at random (a header byte, a length, truncated, padded) and
+// with random receive-checksum flags. Transmitted frames (bytes and ports, in order),
+// punted, local, ICMP and glean frames, every counter, the sequence state and the session
+// counters must be identical.
+TEST_F(PathTest, FastPathMatchesGeneralPathInCoreBursts) {
+	constexpr uint16_t small_port = 3; // an access port with a 120-byte MTU
+	t.set_port(small_port, port_role::access, 120);
+	t.use_direct_v4(0x64400000, 1u << 16);
+	std::vector<uint32_t> watched = {idx}; // sub_ip: an LPM route only
+	std::vector<uint32_t> subs;
+	const auto add = [&](session_params p, uint32_t sub) {
+		p.subscriber_v4 = sub;
+		const uint32_t i = t.add_session(p);
+		ASSERT_NE(i, no_session);
+		ASSERT_TRUE(t.set_direct_v4(sub, i));
+		watched.push_back(i);
+		subs.push_back(sub);
+	};
+	const auto v2s = [&](uint16_t sid) {
+		auto p = v2();
+		p.local_session_id = sid;
+		p.flags = 0;
+		return p;
+	};
+	add(v2s(20), sub_ip + 20);
+	auto pl = v2s(21);
+	pl.v2_length = true;
+	pl.ppp_address_control = false;
+	add(pl, sub_ip + 21);
+	const uint8_t cookie[8] = {0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7};
+	for (uint8_t k = 0; k < 3; k++) {
+		auto p = v3(encap_kind::v3_udp4, 0x00500010u + k, pw_type::ppp);
+		p.tx_cookie_len = static_cast<uint8_t>(k * 4);
+		std::memcpy(p.tx_cookie, cookie, p.tx_cookie_len);
+		add(p, sub_ip + 22 + k);
+	}
+	auto pm = v2s(25);
+	pm.mss_clamp = 1200;
+	add(pm, sub_ip + 25);
+	auto ps = v2s(26);
+	ps.flags = session_flag::send_seq;
+	add(ps, sub_ip + 26);
+	auto pv = v2s(27);
+	pv.vlan = 42;
+	add(pv, sub_ip + 27);
+	auto pt = v2s(28);
+	pt.egress_port = small_port;
+	add(pt, sub_ip + 28);
+	auto p6 = v3(encap_kind::v3_udp6, 0x00500020, pw_type::ppp);
+	const uint8_t l6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	const uint8_t r6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	std::memcpy(p6.local_addr, l6, 16);
+	std::memcpy(p6.peer_addr, r6, 16);
+	add(p6, sub_ip + 29);
+	add(v2s(30), sub_ip + 30); // also a local address (below): local wins
+	t.view().local_v4[0] = rte_cpu_to_be_32(sub_ip + 30);
+	t.view().local_v4[1] = rte_cpu_to_be_32(sub_ip + 31);
+	ASSERT_TRUE(t.set_direct_v4(sub_ip + 31, watched[1]));
+
+	std::mt19937_64 rng(0x636f7265);
+	const auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
+	const auto core = [&](const bytes &ip) { return cat({eth(core_mac, router_mac, 0x0800), ip}); };
+	const auto dst = [&]() -> uint32_t {
+		switch (pick(8)) {
+		case 0:
+			return sub_ip; // LPM
+		case 1:
+			return sub_ip + 30 + pick(2); // local
+		case 2:
+			return sub_ip + 100 + pick(3); // in the direct block, no session
+		case 3:
+			return server_ip; // outside the block
+		default:
+			return subs[pick(subs.size())];
+		}
+	};
+	const auto make = [&]() -> bytes {
+		const uint32_t to = dst();
+		switch (pick(12)) {
+		case 0:
+			return core(inner_v4(server_ip, to, static_cast<uint8_t>(pick(3))));
+		case 1: // around the small port's MTU (outer length 120: 54 bytes of UDP payload), or larger
+			return core(ipv4(server_ip, pick(2) ? sub_ip + 28 : to, 17,
+			                 udp(53, 5000, bytes(pick(4) ? 50 + pick(10) : 40 + pick(80), 0x5a))));
+		case 2: // DF or not, first fragment or later one
+			return core(ipv4(server_ip, to, 17, udp(53, 5000, bytes(70, 0x5a)), 64,
+			                 static_cast<uint16_t>(pick(2) ? 0x4000 : 0x2000 + pick(2) * 0x10)));
+		case 3:
+			return core(tcp_syn(server_ip, to, static_cast<uint16_t>(1100 + pick(400))));
+		case 4: { // IP options (IHL 6)
+			bytes ip = inner_v4(server_ip, to);
+			ip.insert(ip.begin() + 20, {1, 1, 1, 0});
+			ip[0] = 0x46;
+			store_be16(ip.data() + 2, static_cast<uint16_t>(ip.size()));
+			ip[10] = ip[11] = 0;
+			const uint16_t ck = static_cast<uint16_t>(~fold(sum16(ip.data(), 24)));
+			store_be16(ip.data() + 10, ck);
+			return core(ip);
+		}
+		case 5:
+			return cat({eth(core_mac, router_mac, 0x0806), bytes(28, 1)});
+		case 6:
+			return cat({eth(core_mac, router_mac, 0x86dd), be32(0x60000000), be16(8), {17, 64}, bytes(l6, l6 + 16),
+			            bytes(r6, r6 + 16), udp(1, 2, {})});
+		default:
+			return core(inner_v4(server_ip, to));
+		}
+	};
+	const auto mutate = [&](bytes f) {
+		switch (pick(8)) {
+		case 0:
+		case 1: {
+			const uint32_t at = pick(std::min<size_t>(f.size(), 60));
+			const uint8_t vals[] = {0x00, 0x01, 0xff, static_cast<uint8_t>(f[at] ^ 0x01), static_cast<uint8_t>(f[at] ^ 0x80),
+			                        static_cast<uint8_t>(f[at] + 1), static_cast<uint8_t>(f[at] - 1)};
+			f[at] = vals[pick(std::size(vals))];
+			break;
+		}
+		case 2:
+			f.resize(pick(f.size() + 1));
+			break;
+		case 3: { // total length, TTL or checksum +-1
+			const uint32_t at_list[] = {16, 17, 22, 24, 25};
+			const uint32_t at = at_list[pick(std::size(at_list))];
+			if (at < f.size())
+				f[at] = static_cast<uint8_t>(f[at] + (pick(2) ? 1 : -1));
+			break;
+		}
+		case 4:
+			f.resize(f.size() + 1 + pick(24), 0xee);
+			break;
+		default:
+			break;
+		}
+		return f;
+	};
+	const uint64_t flag_values[] = {0, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+	                                RTE_MBUF_F_RX_IP_CKSUM_NONE, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD};
+	struct outcome {
+		std::vector<bytes> tx, punt, local, icmp, glean;
+		std::vector<uint16_t> tx_port;
+		path_counters ctr{};
+		std::vector<session_seq> seq;
+		std::vector<session_stats> stats;
+	};
+	const auto run_burst = [&](const std::vector<bytes> &frames, const std::vector<uint64_t> &ol, bool fast) {
+		t.view().fast_path = fast;
+		std::vector<rte_mbuf *> pkts;
+		for (size_t k = 0; k < frames.size(); k++) {
+			pkts.push_back(make_mbuf(frames[k], core_port));
+			EXPECT_NE(pkts.back(), nullptr);
+			pkts.back()->ol_flags = ol[k];
+		}
+		t.counters() = {};
+		free_all(r);
+		r = run(t.ctx(), core_port, pkts);
+		outcome o;
+		for (rte_mbuf *m : r.tx)
+			o.tx.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.punt)
+			o.punt.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.local)
+			o.local.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.icmp)
+			o.icmp.push_back(bytes_of(m));
+		for (rte_mbuf *m : r.glean)
+			o.glean.push_back(bytes_of(m));
+		o.tx_port = r.tx_port;
+		o.ctr = t.counters();
+		for (uint32_t w : watched) {
+			o.seq.push_back(t.seq()[w]);
+			o.stats.push_back(t.stats()[w]);
+		}
+		return o;
+	};
+	uint64_t forwarded = 0, icmp = 0, local = 0;
+	for (int b = 0; b < 400; b++) {
+		t.view().local_v4_count = static_cast<uint8_t>(b < 200 ? 1 : 2); // one, then two local addresses
+		std::vector<bytes> frames;
+		std::vector<uint64_t> ol;
+		const int count = b % 50 == 49 ? 1 + pick(12) : 32; // short bursts too (the stages' edges)
+		for (int k = 0; k < count; k++) {
+			frames.push_back(pick(3) ? make() : mutate(make()));
+			ol.push_back(flag_values[pick(std::size(flag_values))]);
+		}
+		std::vector<session_seq> seq0;
+		std::vector<session_stats> st0;
+		for (uint32_t w : watched) {
+			seq0.push_back(t.seq()[w]);
+			st0.push_back(t.stats()[w]);
+		}
+		const outcome slow = run_burst(frames, ol, false);
+		for (size_t k = 0; k < watched.size(); k++) {
+			t.seq()[watched[k]] = seq0[k];
+			t.stats()[watched[k]] = st0[k];
+		}
+		const outcome quick = run_burst(frames, ol, true);
+		const std::string where = "burst " + std::to_string(b);
+		ASSERT_EQ(quick.tx, slow.tx) << where;
+		ASSERT_EQ(quick.tx_port, slow.tx_port) << where;
+		ASSERT_EQ(quick.punt, slow.punt) << where;
+		ASSERT_EQ(quick.local, slow.local) << where;
+		ASSERT_EQ(quick.icmp, slow.icmp) << where;
+		ASSERT_EQ(quick.glean, slow.glean) << where;
+		for (size_t k = 0; k < path_event_count; k++)
+			ASSERT_EQ(quick.ctr.event[k], slow.ctr.event[k]) << where << ", event " << to_string(path_event(k));
+		for (size_t k = 0; k < drop_reason_count; k++)
+			ASSERT_EQ(quick.ctr.drop[k], slow.ctr.drop[k]) << where << ", drop reason " << to_string(drop_reason(k));
+		for (size_t k = 0; k < watched.size(); k++) {
+			ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
+			ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
+		}
+		forwarded += quick.tx.size();
+		icmp += quick.icmp.size();
+		local += quick.local.size();
+	}
+	free_all(r);
+	EXPECT_GT(forwarded, 3000u);
+	EXPECT_GT(icmp, 100u);
+	EXPECT_GT(local, 100u);
 }
 
 // A static L2TPv3 tunnel on a UDP port of its own (`udp_sport`, as `ip l2tp add tunnel ...

@@ -81,7 +81,11 @@ struct template_layout {
 	uint8_t l2tp_len_off;  // L2TPv2 Length field (L bit set); 0 = absent
 	uint8_t seq_off;       // L2TPv2 Ns field, or L2TPv3 L2SS word; 0 = absent
 	uint8_t ppp_proto_off; // 2-byte PPP protocol field (PPP PW); 0 for Ethernet PWs
-	uint8_t reserved;
+	uint8_t tx_hlen;       // derived for the core ports' lean encapsulation (fast_core.hpp):
+	                       // len - 14 when the template has the lean form (PPP, UDP over
+	                       // untagged IPv4, no sequence number to write, at most 64 bytes),
+	                       // so that an inner IPv4 packet of total length T becomes an outer
+	                       // one of total length T + tx_hlen; 0: encap_session() only
 	uint16_t ip_csum_base; // IPv4: one's-complement sum of the header with total length 0
 	                       // and checksum 0 (host order); add the length, fold, invert
 };

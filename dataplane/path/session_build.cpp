@@ -178,6 +178,10 @@ result<void, session_build_error> build_session(const session_params &p, session
 	}
 	static_assert(18 + 40 + 8 + 8 + 8 + 4 + 2 + 2 <= max_template, "largest template: QinQ-free VLAN, IPv6, UDP, v3+cookie+L2SS, FF03, proto");
 	l.len = static_cast<uint8_t>(o);
+	// The core ports' lean encapsulation (fast_core.hpp): PPP, UDP over untagged IPv4, no
+	// sequence number to write (a v3 L2SS without send_seq stays the template's zero word).
+	if (p.pw == pw_type::ppp && udp && !v6 && !p.vlan && !(out.flags & session_flag::send_seq) && o <= 64)
+		l.tx_hlen = static_cast<uint8_t>(o - 14);
 	return {};
 }
 
