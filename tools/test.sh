@@ -5,7 +5,7 @@
 #   build/       g++, the default flavour: every suite (unit, pcap, oracle, interop, corpus)
 #   build-asan/  g++ with AddressSanitizer + UndefinedBehaviorSanitizer, -march=native (the
 #                AVX2 lean paths): the unit suites and the dataplane suite (EAL in-process,
-#                installs and removals while traffic flows)
+#                installs and removals while traffic flows; not the multiprocess suite)
 #   build-fuzz/  clang with libFuzzer: each fuzzer runs for L2TPX_FUZZ_SECONDS (default 20)
 #
 # Environment: L2TPX_SKIP_SETUP=1 skips tools/setup.sh; L2TPX_FLAVOURS="default asan fuzz"
@@ -73,7 +73,7 @@ TEST_ARGS=("$@")
 for f in $flavours; do
 	case $f in
 	default) run_flavour default build -- ;;
-	asan) run_flavour asan build-asan --suite unit --suite dataplane -- \
+	asan) run_flavour asan build-asan --suite unit --suite dataplane --no-suite multiprocess -- \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dmarch=native ;;
 	fuzz) CXX=clang++ run_flavour fuzz build-fuzz --suite fuzz -- -Dfuzz=true -Ddpdk=disabled -Dmarch= ;;
 	*) echo "test: unknown flavour $f" >&2; status=1 ;;
