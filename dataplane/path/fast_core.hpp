@@ -162,36 +162,39 @@ L2TPX_FAST fast_res fast_core(core_env &e, rte_mbuf *m, burst_out &out, action &
 
 // ---- tier 1: the lean encapsulation ----
 
-// True when the 20-byte IPv4 header at h has a valid checksum: the ten 16-bit words summed
-// as two 64-bit and one 32-bit word with end-around carry (add, adc, adc), and the sum
-// tested for a multiple of 0xffff by one multiplication with 0xffff's inverse modulo 2^64
-// (x is a multiple of an odd d exactly when x * d^-1 mod 2^64 <= (2^64 - 1) / d). A
+// True when the 20-byte IPv4 header at h has a valid checksum: the five 32-bit words summed
+// with end-around carry (add, four adc with memory operands, adc 0), and the sum tested for
+// a multiple of 0xffff by one multiplication with 0xffff's inverse modulo 2^32 (x is a
+// multiple of an odd d exactly when x * d^-1 mod 2^32 <= (2^32 - 1) / d). 2^16 and 2^32
+// are 1 modulo 0xffff, so the sum is congruent to the sum of the ten 16-bit words; a
 // multiple of 0xffff folds to 0xffff, the valid sum (0 cannot occur: byte 0 is 0x45), and
 // the sum does not depend on the byte order it is taken in. Same verdict as
 // ipv4_hdr20_csum_ok().
-inline constexpr uint64_t inverse_mod_2_64(uint64_t a) noexcept {
-	uint64_t x = a; // Newton's iteration: each step doubles the correct low bits (3 -> 96)
-	for (int i = 0; i < 5; i++)
+inline constexpr uint32_t inverse_mod_2_32(uint32_t a) noexcept {
+	uint32_t x = a; // Newton's iteration: each step doubles the correct low bits (3 -> 48)
+	for (int i = 0; i < 4; i++)
 		x *= 2 - a * x;
 	return x;
 }
-inline constexpr uint64_t inv_ffff = inverse_mod_2_64(0xffff);
-static_assert(inv_ffff * 0xffff == 1);
+inline constexpr uint32_t inv_ffff = inverse_mod_2_32(0xffff);
+static_assert(inv_ffff == 0xfffeffffu && static_cast<uint32_t>(inv_ffff * 0xffffu) == 1);
 
 L2TPX_FAST bool lean_hdr20_csum_ok(const uint8_t *h) noexcept {
 #if defined(__x86_64__) && defined(__GNUC__)
-	uint64_t a, b;
-	uint32_t c;
-	std::memcpy(&a, h, 8);
-	std::memcpy(&b, h + 8, 8);
-	std::memcpy(&c, h + 16, 4);
-	asm("addq %[b], %[a]\n\t"
-	    "adcq %[c], %[a]\n\t"
-	    "adcq $0, %[a]"
-	    : [a] "+r"(a)
-	    : [b] "r"(b), [c] "r"(uint64_t{c})
+	using w32 = uint32_t;
+	uint32_t a;
+	asm("movl %[w0], %[a]\n\t"
+	    "addl %[w1], %[a]\n\t"
+	    "adcl %[w2], %[a]\n\t"
+	    "adcl %[w3], %[a]\n\t"
+	    "adcl %[w4], %[a]\n\t"
+	    "adcl $0, %[a]"
+	    : [a] "=&r"(a)
+	    : [w0] "m"(*reinterpret_cast<const w32 *>(h)), [w1] "m"(*reinterpret_cast<const w32 *>(h + 4)),
+	      [w2] "m"(*reinterpret_cast<const w32 *>(h + 8)), [w3] "m"(*reinterpret_cast<const w32 *>(h + 12)),
+	      [w4] "m"(*reinterpret_cast<const w32 *>(h + 16))
 	    : "cc");
-	return a * inv_ffff <= UINT64_MAX / 0xffff;
+	return static_cast<uint32_t>(a * inv_ffff) <= UINT32_MAX / 0xffffu;
 #else
 	return ipv4_hdr20_csum_ok(h);
 #endif
@@ -201,6 +204,41 @@ L2TPX_FAST bool lean_hdr20_csum_ok(const uint8_t *h) noexcept {
 // ipv4_ttl_dec() writes: ~(~c + 0xfffe folded) is c + 1, or c + 2 for c >= 0xfffe.
 L2TPX_FAST uint16_t lean_ttl_csum(uint16_t c) noexcept {
 	return static_cast<uint16_t>(c + 1 + (c >= 0xfffe));
+}
+
+// lean_ttl_csum() in place on the checksum at p: c + 2, carry out of 16 bits (c >= 0xfffe),
+// then + 0xffff + carry, i.e. - 1 + carry: two instructions on memory.
+L2TPX_FAST void lean_ttl_csum_at(uint8_t *p) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+	asm("addw $2, %[c]\n\t"
+	    "adcw $-1, %[c]"
+	    : [c] "+m"(*reinterpret_cast<uint16_t *>(p))
+	    :
+	    : "cc");
+#else
+	uint16_t c;
+	std::memcpy(&c, p, 2);
+	c = lean_ttl_csum(c);
+	std::memcpy(p, &c, 2);
+#endif
+}
+
+// The outer IPv4 header checksum (host order) from the sum of the rest of the header
+// (base, at most 0xffff) and the total length: base + len folded once (the sum is at most
+// 0x1fffe), inverted.
+L2TPX_FAST uint16_t lean_outer_csum(uint16_t base, uint16_t len) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+	asm("addw %[l], %[b]\n\t"
+	    "adcw $0, %[b]"
+	    : [b] "+r"(base)
+	    : [l] "r"(len)
+	    : "cc");
+	return static_cast<uint16_t>(~base);
+#else
+	uint32_t sum = static_cast<uint32_t>(base) + len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	return static_cast<uint16_t>(~sum);
+#endif
 }
 
 // Copies the lean template (32 <= len <= 64 bytes, ending at d + 14) in front of the inner
@@ -233,11 +271,13 @@ inline constexpr session lean_no_session{};
 struct lean_state {
 	rte_mbuf **pkts;
 	uint32_t n;
+	size_t steady_end; // first packet whose route stage is out of range (path_core.cpp)
 	// route stage
 	const uint32_t *direct;
 	uint32_t base, size, local0; // core_env's sub_v4_base, sub_v4_direct_size, local0
 	const uint32_t *no_entry;    // a direct entry holding no_session (path_core.cpp)
-	uint32_t v3 = 0;             // lean v3 encapsulations (not next to n_tx: GCC would pair
+	uint32_t vsum = 0;           // sum of the L2TP versions (2 or 3) of the lean encapsulations:
+	                             // 2 * lean + the v3 ones (not next to n_tx: GCC would pair
 	                             // the two increments into a vector add)
 	// session stage
 	uint32_t mask;
@@ -247,7 +287,8 @@ struct lean_state {
 	const tables_view *view;
 	size_t cport = SIZE_MAX; // egress port of the last lean encapsulation (none yet)
 	size_t cmtu = 0;         // its largest outer IPv4 total length (MTU, or 0xffff)
-	uint32_t n_tx;               // out.n_tx, written back around tiers 2 and 3
+	uint32_t n_tx;               // out.n_tx, written back around tiers 2 and 3 (lean_run()
+	                             // keeps it in a register)
 	uint32_t n_tx0;              // out.n_tx at the start of the burst
 	uint32_t n_other = 0;        // packets tiers 2 and 3 appended to out.tx
 	const uint32_t *entry[max_burst]; // route stage: each packet's direct /32 entry
@@ -255,11 +296,12 @@ struct lean_state {
 	session_stats *st[max_burst]; // and stats entry (Stats)
 
 	lean_state(const core_env &e, const uint32_t *none, rte_mbuf **p, uint16_t count, uint16_t tx) noexcept
-	    : pkts(p), n(count), direct(e.sub_v4_direct), base(e.sub_v4_base), size(e.sub_v4_direct_size),
+	    : pkts(p), n(count), steady_end(0), direct(e.sub_v4_direct), base(e.sub_v4_base), size(e.sub_v4_direct_size),
 	      local0(e.local0), no_entry(none), mask(e.mask), sessions(e.sessions), stats(e.stats), view(e.view), n_tx(tx),
 	      n_tx0(tx) {}
 	void flush(core_env &e) const noexcept {
 		const uint32_t lean = n_tx - n_tx0 - n_other;
+		const uint32_t v3 = vsum - 2 * lean;
 		e.encap_v3 += v3;
 		e.encap_v2 += lean - v3;
 	}
@@ -272,13 +314,14 @@ __attribute__((noinline)) inline uint32_t lean_port_limit(const tables_view &v, 
 
 // Tier 1 for packet i, whose session the prefetch stages found through its destination's
 // direct /32 entry (L.sp[i]; lean_no_session: none). True when the packet was encapsulated and
-// appended to out.tx; false with it and every counter untouched.
+// appended to out.tx at n_tx (the caller's copy of L.n_tx, which it increments); false with
+// it and every counter untouched.
 // Makes every check of handle_core() + encap_session() for this layout: session up, one
 // segment, EtherType IPv4, IHL 5, 20 <= total length <= frame - 14, TTL > 1, the header
 // checksum (the NIC's verdict or computed), not a local address (the route stage tested
 // the first one; MultiLocal: the others here), MTU of the egress port, headroom.
 template <bool Stats, bool MultiLocal>
-L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) noexcept {
+L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out, size_t &n_tx) noexcept {
 	const session *s = L.sp[i];
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != session_state::up)
 		return false;
@@ -290,11 +333,9 @@ L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) 
 		return false;
 	const size_t data_off = m->data_off;
 	uint8_t *d = static_cast<uint8_t *>(m->buf_addr) + data_off;
-	uint32_t w;
-	std::memcpy(&w, d + 12, 4);
-	if ((w & 0x00ffffffu) != 0x00450008u) // 08 00 45 (memory order): IPv4, version 4, IHL 5
+	if ((load_be32(d + 12) & 0xffffff00u) != 0x08004500u) // IPv4, version 4, IHL 5
 		return false;
-	const size_t tot = load_be16(d + 16);
+	const size_t tot = load_be32(d + 14) & 0xffff; // zero-extended once (a 16-bit load is not)
 	// 20 <= tot <= len - 14 (so len >= 34), as one signed compare
 	if (static_cast<int64_t>(static_cast<uint32_t>(tot) - 20u) > static_cast<int64_t>(len) - 34)
 		return false;
@@ -323,10 +364,7 @@ L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) 
 		return false;
 	// Committed: TTL, strip Ethernet, encapsulate.
 	d[22]--;
-	uint16_t ck;
-	std::memcpy(&ck, d + 24, 2);
-	ck = lean_ttl_csum(ck);
-	std::memcpy(d + 24, &ck, 2);
+	lean_ttl_csum_at(d + 24);
 	uint8_t *h = d - hlen;
 	lean_copy(h, d, s->tmpl, hlen + 14);
 	store_be16(d + 12, ppp::proto::ipv4); // the PPP protocol, the template's last two bytes
@@ -334,12 +372,11 @@ L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) 
 	store_be16(h + 38, static_cast<uint16_t>(ip_len - 20)); // UDP length
 	if (s->layout.l2tp_len_off) // at byte 44
 		store_be16(h + 44, static_cast<uint16_t>(ip_len - 28));
-	size_t sum = s->layout.ip_csum_base + ip_len;
-	sum = (sum & 0xffff) + (sum >> 16);
-	store_be16(h + 24, static_cast<uint16_t>(~sum));
+	store_be16(h + 24, lean_outer_csum(s->layout.ip_csum_base, static_cast<uint16_t>(ip_len)));
 	m->data_off = static_cast<uint16_t>(m->data_off - hlen); // read again: one subtract in memory
-	m->data_len = static_cast<uint16_t>(ip_len + 14);
-	m->pkt_len = static_cast<uint32_t>(ip_len + 14);
+	const uint32_t frame = static_cast<uint32_t>(ip_len + 14);
+	m->data_len = static_cast<uint16_t>(frame);
+	m->pkt_len = frame;
 	m->ol_flags = 0;
 	if (Stats) {
 		session_stats *st = L.st[i];
@@ -347,10 +384,11 @@ L2TPX_FAST bool lean_core(lean_state &L, rte_mbuf *m, size_t i, burst_out &out) 
 		asm("" : "+r"(st)); // two scalar adds, not a vector built for one 16-byte add
 		st->tx_packets++;
 	}
-	L.v3 += s->version & 1; // 2 or 3 (in memory: a register is worth more for the rest)
-	const uint32_t n_tx = L.n_tx++;
+	L.vsum += s->version; // 2 or 3, as build_session() sets it (in memory: a register is
+	                      // worth more for the rest)
 	out.tx_port[n_tx] = s->egress_port; // read again: cheaper than keeping it in a register
 	out.tx[n_tx] = m;
+	n_tx++;
 	return true;
 }
 

@@ -79,18 +79,23 @@ template <bool Stats, bool MultiLocal>
 __attribute__((noinline)) size_t lean_run(lean_state &L, burst_out &out, size_t i) noexcept {
 	const size_t n = L.n;
 	rte_mbuf *const *const pkts = L.pkts;
-	for (; i + core_route_ahead < n; i++) { // both stages in range
+	size_t n_tx = L.n_tx; // in a register (L's fields are read again after each byte store)
+	for (; i < L.steady_end; i++) { // both stages in range (a memory operand: no register)
 		core_route(L, pkts, i + core_route_ahead);
 		core_session<Stats>(L, i + core_session_ahead);
-		if (!lean_core<Stats, MultiLocal>(L, pkts[i], i, out))
-			return i;
+		if (!lean_core<Stats, MultiLocal>(L, pkts[i], i, out, n_tx))
+			goto done;
 	}
-	for (; i < n; i++) {
-		if (i + core_session_ahead < n)
-			core_session<Stats>(L, i + core_session_ahead);
-		if (!lean_core<Stats, MultiLocal>(L, pkts[i], i, out))
+	for (; i + core_session_ahead < n; i++) { // the session stage in range
+		core_session<Stats>(L, i + core_session_ahead);
+		if (!lean_core<Stats, MultiLocal>(L, pkts[i], i, out, n_tx))
+			goto done;
+	}
+	for (; i < n; i++)
+		if (!lean_core<Stats, MultiLocal>(L, pkts[i], i, out, n_tx))
 			break;
-	}
+done:
+	L.n_tx = static_cast<uint32_t>(n_tx);
 	return i;
 }
 
@@ -98,10 +103,18 @@ template <bool Stats, bool MultiLocal>
 void core_loop(const path_ctx &c, core_env &e, uint16_t in_port, rte_mbuf **pkts, uint16_t n, burst_out &out,
                sorter &sort) noexcept {
 	lean_state L(e, &lean_no_entry, pkts, n, out.n_tx);
-	for (size_t j = 0; j < n && j < core_route_ahead; j++)
-		core_route(L, pkts, j);
-	for (size_t j = 0; j < n && j < core_session_ahead; j++)
-		core_session<Stats>(L, j);
+	L.steady_end = n > core_route_ahead ? n - core_route_ahead : 0;
+	if (__builtin_expect(n >= core_route_ahead, 1)) { // fixed trip counts: unrolled
+		for (size_t j = 0; j < core_route_ahead; j++)
+			core_route(L, pkts, j);
+		for (size_t j = 0; j < core_session_ahead; j++)
+			core_session<Stats>(L, j);
+	} else {
+		for (size_t j = 0; j < n; j++)
+			core_route(L, pkts, j);
+		for (size_t j = 0; j < n && j < core_session_ahead; j++)
+			core_session<Stats>(L, j);
+	}
 	for (size_t i = lean_run<Stats, MultiLocal>(L, out, 0); i < n; i = lean_run<Stats, MultiLocal>(L, out, i + 1)) {
 		// pkts[i] needs tier 2 or 3; its stages ran
 		out.n_tx = static_cast<uint16_t>(L.n_tx);
