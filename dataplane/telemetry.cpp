@@ -207,6 +207,21 @@ std::string ip_text(const ring::ip_addr &a) {
 	return cfg::format_ip(c);
 }
 
+// d["indexes"]: the first RTE_TEL_MAX_ARRAY_ENTRIES indexes that for_each(f) gives f(index, entry).
+template <typename ForEach> int add_indexes(rte_tel_data *d, ForEach &&for_each) {
+	rte_tel_data *a = rte_tel_data_alloc();
+	if (!a)
+		return -1;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	unsigned n = 0;
+	for_each([&](uint32_t idx, const auto &) {
+		if (n++ < RTE_TEL_MAX_ARRAY_ENTRIES)
+			rte_tel_data_add_array_u64(a, idx);
+	});
+	rte_tel_data_add_dict_container(d, "indexes", a, 0);
+	return 0;
+}
+
 void add_counters(rte_tel_data *d, const session_stats &s) {
 	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_packets);
 	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
@@ -252,17 +267,7 @@ int cmd_sessions(const char *, const char *params, rte_tel_data *d) {
 	}
 	rte_tel_data_add_dict_u64(d, "count", t.session_count());
 	rte_tel_data_add_dict_u64(d, "capacity", t.session_capacity());
-	rte_tel_data *a = rte_tel_data_alloc();
-	if (!a)
-		return -1;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-	unsigned n = 0;
-	t.for_each_session([&](uint32_t idx, const session_shadow &) {
-		if (n++ < RTE_TEL_MAX_ARRAY_ENTRIES)
-			rte_tel_data_add_array_u64(a, idx);
-	});
-	rte_tel_data_add_dict_container(d, "indexes", a, 0);
-	return 0;
+	return add_indexes(d, [&](auto &&f) { t.for_each_session(f); });
 }
 
 // /l2tpx/tunnels: count and indexes; /l2tpx/tunnels,<index>: one tunnel with its data
@@ -299,17 +304,7 @@ int cmd_tunnels(const char *, const char *params, rte_tel_data *d) {
 		return 0;
 	}
 	rte_tel_data_add_dict_u64(d, "count", t.tunnel_count());
-	rte_tel_data *a = rte_tel_data_alloc();
-	if (!a)
-		return -1;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-	unsigned n = 0;
-	t.for_each_tunnel([&](uint32_t idx, const tunnel_shadow &) {
-		if (n++ < RTE_TEL_MAX_ARRAY_ENTRIES)
-			rte_tel_data_add_array_u64(a, idx);
-	});
-	rte_tel_data_add_dict_container(d, "indexes", a, 0);
-	return 0;
+	return add_indexes(d, [&](auto &&f) { t.for_each_tunnel(f); });
 }
 
 int cmd_neighbours(const char *, const char *, rte_tel_data *d) {

@@ -175,6 +175,75 @@ L2TPX_FAST bool fast_hdr20_csum_ok(const uint8_t *h) noexcept {
 #endif
 }
 
+// The lean paths' header arithmetic (path_access.cpp, fast_core.hpp).
+
+// True when the 20-byte IPv4 header at h has a valid checksum: the five 32-bit words summed
+// with end-around carry (add, four adc with memory operands, adc 0), and the sum tested for
+// a multiple of 0xffff by one multiplication with 0xffff's inverse modulo 2^32 (x is a
+// multiple of an odd d exactly when x * d^-1 mod 2^32 <= (2^32 - 1) / d). 2^16 and 2^32
+// are 1 modulo 0xffff, so the sum is congruent to the sum of the ten 16-bit words; a
+// multiple of 0xffff folds to 0xffff, the valid sum (0 cannot occur: byte 0 is 0x45), and
+// the sum does not depend on the byte order it is taken in. Same verdict as
+// ipv4_hdr20_csum_ok().
+inline constexpr uint32_t inverse_mod_2_32(uint32_t a) noexcept {
+	uint32_t x = a; // Newton's iteration: each step doubles the correct low bits (3 -> 48)
+	for (int i = 0; i < 4; i++)
+		x *= 2 - a * x;
+	return x;
+}
+inline constexpr uint32_t inv_ffff = inverse_mod_2_32(0xffff);
+static_assert(inv_ffff == 0xfffeffffu && static_cast<uint32_t>(inv_ffff * 0xffffu) == 1);
+
+L2TPX_FAST bool lean_hdr20_csum_ok(const uint8_t *h) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+	using w32 = uint32_t;
+	uint32_t a;
+	asm("movl %[w0], %[a]\n\t"
+	    "addl %[w1], %[a]\n\t"
+	    "adcl %[w2], %[a]\n\t"
+	    "adcl %[w3], %[a]\n\t"
+	    "adcl %[w4], %[a]\n\t"
+	    "adcl $0, %[a]"
+	    : [a] "=&r"(a)
+	    : [w0] "m"(*reinterpret_cast<const w32 *>(h)), [w1] "m"(*reinterpret_cast<const w32 *>(h + 4)),
+	      [w2] "m"(*reinterpret_cast<const w32 *>(h + 8)), [w3] "m"(*reinterpret_cast<const w32 *>(h + 12)),
+	      [w4] "m"(*reinterpret_cast<const w32 *>(h + 16))
+	    : "cc");
+	return static_cast<uint32_t>(a * inv_ffff) <= UINT32_MAX / 0xffffu;
+#else
+	return ipv4_hdr20_csum_ok(h);
+#endif
+}
+
+// The header checksum (memory order) after the TTL decrement, bit for bit what
+// ipv4_ttl_dec() writes: ~(~c + 0xfffe folded) is c + 1, or c + 2 for c >= 0xfffe.
+L2TPX_FAST uint16_t lean_ttl_csum(uint16_t c) noexcept {
+	return static_cast<uint16_t>(c + 1 + (c >= 0xfffe));
+}
+
+// lean_ttl_csum() in place on the checksum at p: c + 2, carry out of 16 bits (c >= 0xfffe),
+// then + 0xffff + carry, i.e. - 1 + carry: two instructions on memory.
+L2TPX_FAST void lean_ttl_csum_at(uint8_t *p) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+	asm("addw $2, %[c]\n\t"
+	    "adcw $-1, %[c]"
+	    : [c] "+m"(*reinterpret_cast<uint16_t *>(p))
+	    :
+	    : "cc");
+#else
+	uint16_t c;
+	std::memcpy(&c, p, 2);
+	c = lean_ttl_csum(c);
+	std::memcpy(p, &c, 2);
+#endif
+}
+
+// Decrements the TTL of the IPv4 header at h, checksum updated as ipv4_ttl_dec() does.
+L2TPX_FAST void lean_ttl_dec(uint8_t *h) noexcept {
+	h[8]--;
+	lean_ttl_csum_at(h + 10);
+}
+
 // The receive checksum verdicts, honouring the NIC's flags: L4 not marked bad, the IPv4
 // header (20 bytes at h20) marked good, or not marked bad and verified here.
 L2TPX_FAST bool fast_rx_csum_ok(const rte_mbuf *m, const uint8_t *h20) noexcept {

@@ -201,26 +201,6 @@ L2TPX_FAST bool lean_b_ok(const uint8_t *d, uint32_t ip, __m256i lens) noexcept 
 	                          _mm256_load_si256(reinterpret_cast<const __m256i *>(lean_mask_b)));
 }
 
-// The outer IPv4 header checksum (20 bytes at h) is valid: the words summed with
-// end-around carry into 64 bits (congruent to the true sum modulo 2^64 - 1, hence modulo
-// 0xffff, which divides it), and the sum a multiple of 0xffff (a multiply and a compare).
-// The folded one's-complement sum is then 0xffff, as fast_hdr20_csum_ok() requires: the
-// header is not all zeros (its first byte is 0x45), so the true sum is not 0.
-L2TPX_FAST bool lean_hdr20_csum_ok(const uint8_t *h) noexcept {
-	uint64_t a, b;
-	uint32_t c;
-	std::memcpy(&a, h, 8);
-	std::memcpy(&b, h + 8, 8);
-	std::memcpy(&c, h + 16, 4);
-	asm("addq %[b], %[a]\n\t"
-	    "adcq %[c], %[a]\n\t"
-	    "adcq $0, %[a]"
-	    : [a] "+r"(a)
-	    : [b] "r"(b), [c] "r"(uint64_t{c})
-	    : "cc");
-	return a % 0xffffu == 0;
-}
-
 // The receive checksum verdict of fast_rx_csum_ok() for the common flag values: none
 // (software check) or IPv4 header good and L4 not bad. Anything else: the fast path decides.
 L2TPX_FAST bool lean_rx_csum_ok(const rte_mbuf *m, const uint8_t *d) noexcept {
@@ -229,22 +209,6 @@ L2TPX_FAST bool lean_rx_csum_ok(const rte_mbuf *m, const uint8_t *d) noexcept {
 		return lean_hdr20_csum_ok(d + f_ip);
 	return (f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 	       (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_BAD;
-}
-
-// Decrements the TTL of the IPv4 header at h and updates its checksum to exactly the bytes
-// ipv4_ttl_dec() writes: with ck the checksum field read in memory order, that is
-// ck + 1 (mod 2^16), or ck + 2 when ck >= 0xfffe (one's-complement end-around carry and
-// its representation of zero as 0x0000 rather than 0xffff): ck + 2 - (ck < 0xfffe).
-L2TPX_FAST void lean_ttl_dec(uint8_t *h) noexcept {
-	h[8]--;
-	uint16_t ck;
-	std::memcpy(&ck, h + 10, 2);
-	asm("cmpw $0xfffe, %[ck]\n\t"
-	    "sbbw $-2, %[ck]"
-	    : [ck] "+r"(ck)
-	    :
-	    : "cc");
-	std::memcpy(h + 10, &ck, 2);
 }
 
 // Session counters: two adds (the compiler would otherwise pair them in a vector).

@@ -119,6 +119,80 @@ protected:
 	uint64_t drops(drop_reason d) { return t.counters()[d]; }
 	uint64_t events(path_event e) { return t.counters()[e]; }
 
+	// What one burst through one port produced, and the state of the `watched` sessions.
+	struct burst_outcome {
+		std::vector<bytes> tx, punt, local, icmp, glean;
+		std::vector<uint16_t> tx_port;
+		path_counters ctr{};
+		std::vector<session_seq> seq;
+		std::vector<session_stats> stats;
+	};
+	burst_outcome run_burst(uint16_t port, const std::vector<bytes> &frames, const std::vector<uint64_t> &ol,
+	                        bool fast, const std::vector<uint32_t> &watched) {
+		t.view().fast_path = fast;
+		std::vector<rte_mbuf *> pkts;
+		for (size_t k = 0; k < frames.size(); k++) {
+			pkts.push_back(make_mbuf(frames[k], port));
+			EXPECT_NE(pkts.back(), nullptr);
+			pkts.back()->ol_flags = ol[k];
+		}
+		t.counters() = {};
+		free_all(r);
+		r = run(t.ctx(), port, pkts);
+		burst_outcome o;
+		const auto copy = [](const std::vector<rte_mbuf *> &from, std::vector<bytes> &to) {
+			for (rte_mbuf *m : from)
+				to.push_back(bytes_of(m));
+		};
+		copy(r.tx, o.tx);
+		copy(r.punt, o.punt);
+		copy(r.local, o.local);
+		copy(r.icmp, o.icmp);
+		copy(r.glean, o.glean);
+		o.tx_port = r.tx_port;
+		o.ctr = t.counters();
+		for (uint32_t w : watched) {
+			o.seq.push_back(t.seq()[w]);
+			o.stats.push_back(t.stats()[w]);
+		}
+		return o;
+	}
+	// The burst through the general path, then through the fast path from the same sequence
+	// and session-counter state: every output, counter and state must be the same (ASSERTs:
+	// the caller returns on HasFatalFailure()). Returns the fast path's outcome.
+	burst_outcome same_burst(uint16_t port, const std::vector<bytes> &frames, const std::vector<uint64_t> &ol,
+	                         const std::vector<uint32_t> &watched, const std::string &where) {
+		std::vector<session_seq> seq0;
+		std::vector<session_stats> st0;
+		for (uint32_t w : watched) {
+			seq0.push_back(t.seq()[w]);
+			st0.push_back(t.stats()[w]);
+		}
+		const burst_outcome slow = run_burst(port, frames, ol, false, watched);
+		for (size_t k = 0; k < watched.size(); k++) {
+			t.seq()[watched[k]] = seq0[k];
+			t.stats()[watched[k]] = st0[k];
+		}
+		burst_outcome quick = run_burst(port, frames, ol, true, watched);
+		[&] {
+			ASSERT_EQ(quick.tx, slow.tx) << where;
+			ASSERT_EQ(quick.tx_port, slow.tx_port) << where;
+			ASSERT_EQ(quick.punt, slow.punt) << where;
+			ASSERT_EQ(quick.local, slow.local) << where;
+			ASSERT_EQ(quick.icmp, slow.icmp) << where;
+			ASSERT_EQ(quick.glean, slow.glean) << where;
+			for (size_t k = 0; k < path_event_count; k++)
+				ASSERT_EQ(quick.ctr.event[k], slow.ctr.event[k]) << where << ", event " << to_string(path_event(k));
+			for (size_t k = 0; k < drop_reason_count; k++)
+				ASSERT_EQ(quick.ctr.drop[k], slow.ctr.drop[k]) << where << ", drop reason " << to_string(drop_reason(k));
+			for (size_t k = 0; k < watched.size(); k++) {
+				ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
+				ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
+			}
+		}();
+		return quick;
+	}
+
 	test_tables t;
 	uint32_t idx = 0;
 	run_result r;
@@ -1080,43 +1154,6 @@ TEST_F(PathTest, FastPathMatchesGeneralPathInBursts) {
 	};
 	const uint64_t flag_values[] = {0, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
 	                                RTE_MBUF_F_RX_L4_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD};
-	struct outcome {
-		std::vector<bytes> tx, punt, local, icmp, glean;
-		std::vector<uint16_t> tx_port;
-		path_counters ctr{};
-		std::vector<session_seq> seq;
-		std::vector<session_stats> stats;
-	};
-	const auto run_burst = [&](const std::vector<bytes> &frames, const std::vector<uint64_t> &ol, bool fast) {
-		t.view().fast_path = fast;
-		std::vector<rte_mbuf *> pkts;
-		for (size_t k = 0; k < frames.size(); k++) {
-			pkts.push_back(make_mbuf(frames[k], access_port));
-			EXPECT_NE(pkts.back(), nullptr);
-			pkts.back()->ol_flags = ol[k];
-		}
-		t.counters() = {};
-		free_all(r);
-		r = run(t.ctx(), access_port, pkts);
-		outcome o;
-		for (rte_mbuf *m : r.tx)
-			o.tx.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.punt)
-			o.punt.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.local)
-			o.local.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.icmp)
-			o.icmp.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.glean)
-			o.glean.push_back(bytes_of(m));
-		o.tx_port = r.tx_port;
-		o.ctr = t.counters();
-		for (uint32_t w : watched) {
-			o.seq.push_back(t.seq()[w]);
-			o.stats.push_back(t.stats()[w]);
-		}
-		return o;
-	};
 	uint64_t forwarded = 0, punted = 0;
 	neighbour tagged = resolved_neighbour(router_mac, core_mac, core_port);
 	tagged.vlan = 7;
@@ -1136,33 +1173,9 @@ TEST_F(PathTest, FastPathMatchesGeneralPathInBursts) {
 			frames.push_back(pick(3) ? make() : mutate(make()));
 			ol.push_back(flag_values[pick(std::size(flag_values))]);
 		}
-		std::vector<session_seq> seq0;
-		std::vector<session_stats> st0;
-		for (uint32_t w : watched) {
-			seq0.push_back(t.seq()[w]);
-			st0.push_back(t.stats()[w]);
-		}
-		const outcome slow = run_burst(frames, ol, false);
-		for (size_t k = 0; k < watched.size(); k++) {
-			t.seq()[watched[k]] = seq0[k];
-			t.stats()[watched[k]] = st0[k];
-		}
-		const outcome quick = run_burst(frames, ol, true);
-		const std::string where = "burst " + std::to_string(b);
-		ASSERT_EQ(quick.tx, slow.tx) << where;
-		ASSERT_EQ(quick.tx_port, slow.tx_port) << where;
-		ASSERT_EQ(quick.punt, slow.punt) << where;
-		ASSERT_EQ(quick.local, slow.local) << where;
-		ASSERT_EQ(quick.icmp, slow.icmp) << where;
-		ASSERT_EQ(quick.glean, slow.glean) << where;
-		for (size_t k = 0; k < path_event_count; k++)
-			ASSERT_EQ(quick.ctr.event[k], slow.ctr.event[k]) << where << ", event " << k;
-		for (size_t k = 0; k < drop_reason_count; k++)
-			ASSERT_EQ(quick.ctr.drop[k], slow.ctr.drop[k]) << where << ", drop reason " << k;
-		for (size_t k = 0; k < watched.size(); k++) {
-			ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
-			ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
-		}
+		const burst_outcome quick = same_burst(access_port, frames, ol, watched, "burst " + std::to_string(b));
+		if (HasFatalFailure())
+			return;
 		forwarded += quick.tx.size();
 		punted += quick.punt.size();
 	}
@@ -1316,43 +1329,6 @@ TEST_F(PathTest, FastPathMatchesGeneralPathInCoreBursts) {
 	};
 	const uint64_t flag_values[] = {0, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
 	                                RTE_MBUF_F_RX_IP_CKSUM_NONE, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD};
-	struct outcome {
-		std::vector<bytes> tx, punt, local, icmp, glean;
-		std::vector<uint16_t> tx_port;
-		path_counters ctr{};
-		std::vector<session_seq> seq;
-		std::vector<session_stats> stats;
-	};
-	const auto run_burst = [&](const std::vector<bytes> &frames, const std::vector<uint64_t> &ol, bool fast) {
-		t.view().fast_path = fast;
-		std::vector<rte_mbuf *> pkts;
-		for (size_t k = 0; k < frames.size(); k++) {
-			pkts.push_back(make_mbuf(frames[k], core_port));
-			EXPECT_NE(pkts.back(), nullptr);
-			pkts.back()->ol_flags = ol[k];
-		}
-		t.counters() = {};
-		free_all(r);
-		r = run(t.ctx(), core_port, pkts);
-		outcome o;
-		for (rte_mbuf *m : r.tx)
-			o.tx.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.punt)
-			o.punt.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.local)
-			o.local.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.icmp)
-			o.icmp.push_back(bytes_of(m));
-		for (rte_mbuf *m : r.glean)
-			o.glean.push_back(bytes_of(m));
-		o.tx_port = r.tx_port;
-		o.ctr = t.counters();
-		for (uint32_t w : watched) {
-			o.seq.push_back(t.seq()[w]);
-			o.stats.push_back(t.stats()[w]);
-		}
-		return o;
-	};
 	uint64_t forwarded = 0, icmp = 0, local = 0;
 	for (int b = 0; b < 400; b++) {
 		t.view().local_v4_count = static_cast<uint8_t>(b < 200 ? 1 : 2); // one, then two local addresses
@@ -1363,33 +1339,9 @@ TEST_F(PathTest, FastPathMatchesGeneralPathInCoreBursts) {
 			frames.push_back(pick(3) ? make() : mutate(make()));
 			ol.push_back(flag_values[pick(std::size(flag_values))]);
 		}
-		std::vector<session_seq> seq0;
-		std::vector<session_stats> st0;
-		for (uint32_t w : watched) {
-			seq0.push_back(t.seq()[w]);
-			st0.push_back(t.stats()[w]);
-		}
-		const outcome slow = run_burst(frames, ol, false);
-		for (size_t k = 0; k < watched.size(); k++) {
-			t.seq()[watched[k]] = seq0[k];
-			t.stats()[watched[k]] = st0[k];
-		}
-		const outcome quick = run_burst(frames, ol, true);
-		const std::string where = "burst " + std::to_string(b);
-		ASSERT_EQ(quick.tx, slow.tx) << where;
-		ASSERT_EQ(quick.tx_port, slow.tx_port) << where;
-		ASSERT_EQ(quick.punt, slow.punt) << where;
-		ASSERT_EQ(quick.local, slow.local) << where;
-		ASSERT_EQ(quick.icmp, slow.icmp) << where;
-		ASSERT_EQ(quick.glean, slow.glean) << where;
-		for (size_t k = 0; k < path_event_count; k++)
-			ASSERT_EQ(quick.ctr.event[k], slow.ctr.event[k]) << where << ", event " << to_string(path_event(k));
-		for (size_t k = 0; k < drop_reason_count; k++)
-			ASSERT_EQ(quick.ctr.drop[k], slow.ctr.drop[k]) << where << ", drop reason " << to_string(drop_reason(k));
-		for (size_t k = 0; k < watched.size(); k++) {
-			ASSERT_EQ(std::memcmp(&quick.seq[k], &slow.seq[k], sizeof(session_seq)), 0) << where;
-			ASSERT_EQ(std::memcmp(&quick.stats[k], &slow.stats[k], sizeof(session_stats)), 0) << where;
-		}
+		const burst_outcome quick = same_burst(core_port, frames, ol, watched, "burst " + std::to_string(b));
+		if (HasFatalFailure())
+			return;
 		forwarded += quick.tx.size();
 		icmp += quick.icmp.size();
 		local += quick.local.size();
