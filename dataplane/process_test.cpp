@@ -156,6 +156,9 @@ attachment_port = "lan"
 	EXPECT_NE(tunnel.find("\"origin\":\"static\""), std::string::npos) << tunnel;
 	EXPECT_NE(tunnel.find("\"rx_packets\":0"), std::string::npos) << tunnel;
 	EXPECT_EQ(telemetry(prefix, "/l2tpx/tunnels,9999").find("\"index\""), std::string::npos);
+	// 2^32 + 100 must not wrap onto session 100; nor may signs or trailing text pass.
+	for (const char *bad : {"/l2tpx/sessions,4294967396", "/l2tpx/sessions,-1", "/l2tpx/sessions,100x"})
+		EXPECT_EQ(telemetry(prefix, bad).find("\"index\""), std::string::npos) << bad;
 	EXPECT_EQ(p.stop(SIGTERM), 0) << p.log();
 }
 

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -207,6 +208,20 @@ std::string ip_text(const ring::ip_addr &a) {
 	return cfg::format_ip(c);
 }
 
+// The index parameter of /l2tpx/sessions,<index> and /l2tpx/tunnels,<index>: a whole
+// number below 2^32 (a larger one must not wrap onto another entry).
+bool parse_index(const char *params, uint32_t &idx) noexcept {
+	if (*params < '0' || *params > '9')
+		return false;
+	errno = 0;
+	char *end = nullptr;
+	const unsigned long long v = std::strtoull(params, &end, 0);
+	if (errno != 0 || !end || *end != '\0' || v >= UINT32_MAX)
+		return false;
+	idx = static_cast<uint32_t>(v);
+	return true;
+}
+
 // d["indexes"]: the first RTE_TEL_MAX_ARRAY_ENTRIES indexes that for_each(f) gives f(index, entry).
 template <typename ForEach> int add_indexes(rte_tel_data *d, ForEach &&for_each) {
 	rte_tel_data *a = rte_tel_data_alloc();
@@ -238,9 +253,8 @@ int cmd_sessions(const char *, const char *params, rte_tel_data *d) {
 	auto &t = rt.tbl();
 	rte_tel_data_start_dict(d);
 	if (params && *params) {
-		char *end = nullptr;
-		const unsigned long idx = std::strtoul(params, &end, 0);
-		const session_shadow *sh = (end && *end == '\0') ? t.shadow(static_cast<uint32_t>(idx)) : nullptr;
+		uint32_t idx;
+		const session_shadow *sh = parse_index(params, idx) ? t.shadow(idx) : nullptr;
 		if (!sh)
 			return -1;
 		const auto &p = sh->params;
@@ -281,10 +295,8 @@ int cmd_tunnels(const char *, const char *params, rte_tel_data *d) {
 	auto &t = rt.tbl();
 	rte_tel_data_start_dict(d);
 	if (params && *params) {
-		char *end = nullptr;
-		const unsigned long idx = std::strtoul(params, &end, 0);
-		const tunnel_shadow *ts =
-		    (end && *end == '\0' && idx < UINT32_MAX) ? t.tunnel_at(static_cast<uint32_t>(idx)) : nullptr;
+		uint32_t idx;
+		const tunnel_shadow *ts = parse_index(params, idx) ? t.tunnel_at(idx) : nullptr;
 		if (!ts)
 			return -1;
 		const auto &p = ts->params;
