@@ -101,7 +101,9 @@ struct fast_env {
 	uint32_t nb_mtu = 0;
 	uint16_t nb_port = 0, nb_vlan = 0;
 	fast_hdr_match access_hdr; // access ports: EtherType IPv4, IHL 5, not a fragment, UDP to
-	                           // the L2TP port, to the one local address if exactly one
+	                           // the L2TP port, to the one local address if exactly one;
+	                           // set by set_access_hdr() before fast_access() first runs
+	bool access_hdr_set = false;
 	uint32_t decap_v2 = 0, decap_v3 = 0, encap_v2 = 0, encap_v3 = 0, punt_l2tp_control = 0;
 
 	explicit fast_env(const path_ctx &c) noexcept
@@ -113,6 +115,11 @@ struct fast_env {
 	      sub_v4_direct_size(__atomic_load_n(&c.view->sub_v4_direct_size, __ATOMIC_ACQUIRE)),
 	      local_v4_count(c.view->local_v4_count) {
 		sub_v4_base = c.view->sub_v4_base; // after the size (acquire), as lookup_sub_v4 reads them
+	}
+	// Builds access_hdr (once per burst, when a packet first needs the fast path: the lean
+	// path handles most bursts without it).
+	__attribute__((noinline)) void set_access_hdr() noexcept {
+		const path_ctx &c = *ctx;
 		uint8_t want[fast_hdr_match::size] = {}, msk[fast_hdr_match::size] = {};
 		const auto at = [](uint32_t frame_off) { return frame_off - fast_hdr_match::first; };
 		want[at(12)] = 0x08, msk[at(12)] = 0xff; // EtherType IPv4
@@ -127,6 +134,7 @@ struct fast_env {
 			std::memset(msk + at(30), 0xff, 4);
 		}
 		access_hdr.set(want, msk);
+		access_hdr_set = true;
 	}
 	void flush(path_counters &ctr) const noexcept {
 		ctr.count(path_event::decap_v2, decap_v2);

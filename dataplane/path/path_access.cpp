@@ -220,15 +220,27 @@ L2TPX_FAST void lean_count_rx(session_stats &st, uint64_t bytes) noexcept {
 	    : "cc");
 }
 
+// The session's state (low byte) and rx_fast (high byte) in one acquire load: they are
+// adjacent (session.hpp) and the writer stores rx_fast before it releases state.
+typedef uint16_t __attribute__((may_alias)) lean_u16;
+L2TPX_FAST uint32_t lean_state_rx(const session &s) noexcept {
+	return __atomic_load_n(reinterpret_cast<const lean_u16 *>(&s.state), __ATOMIC_ACQUIRE);
+}
+// lean_state_rx() of an up session whose rx_fast has every bit of need (mask: the bits to test).
+constexpr uint32_t lean_up_with(uint8_t need) noexcept {
+	return static_cast<uint8_t>(session_state::up) | uint32_t{need} << 8;
+}
+constexpr uint32_t lean_up_mask(uint8_t need) noexcept { return 0xffu | uint32_t{need} << 8; }
+
 // accept_seq(st, ns, 16, ctr) with the atomic builtins on the same fields (the members of
 // std::atomic_ref are not always inlined).
-L2TPX_FAST bool lean_accept_seq16(session_seq &st, uint32_t ns, path_counters &ctr) noexcept {
-	if (__atomic_load_n(&st.rx_valid, __ATOMIC_RELAXED)) {
+L2TPX_FAST bool lean_accept_seq16(session_seq &st, uint32_t ns, const fast_env &e) noexcept {
+	if (__builtin_expect(__atomic_load_n(&st.rx_valid, __ATOMIC_RELAXED) != 0, 1)) {
 		const uint32_t diff = (ns - __atomic_load_n(&st.rx_next, __ATOMIC_RELAXED)) & 0xffffu;
 		if (diff >= 0x8000u)
 			return false;
-		if (diff)
-			ctr.count(path_event::seq_gap);
+		if (__builtin_expect(diff != 0, 0))
+			e.ctx->counters->count(path_event::seq_gap);
 	} else {
 		__atomic_store_n(&st.rx_valid, 1u, __ATOMIC_RELAXED);
 	}
@@ -240,9 +252,9 @@ L2TPX_FAST bool lean_accept_seq16(session_seq &st, uint32_t ns, path_counters &c
 // inner IPv4 offset, `lens` the lengths for it, `seq` (when not null) the sequence state
 // to apply after every other check. True when the packet was forwarded (appended at
 // out.tx[n_tx]); false: untouched.
-template <bool Lpm, bool Stats>
+template <bool Lpm, bool Stats, bool Seq = false>
 L2TPX_FAST bool lean_forward(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d, uint32_t len, uint32_t ip,
-                             __m256i lens, const session &s, uint32_t idx, session_seq *seq, uint32_t ns,
+                             __m256i lens, const session &s, session_stats *st, session_seq *seq, uint32_t ns,
                              burst_out &out, uint16_t &n_tx) noexcept {
 	if (!lean_b_ok(d, ip, lens))
 		return false;
@@ -264,7 +276,7 @@ L2TPX_FAST bool lean_forward(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d, 
 	const uint32_t itot = len - ip;
 	if (itot > L.nb_mtu)
 		return false;
-	if (seq && !lean_accept_seq16(*seq, ns, *e.ctx->counters))
+	if (Seq && !lean_accept_seq16(*seq, ns, e))
 		return false; // nothing changed: the fast path drops it (seq_out_of_order)
 	// Committed.
 	lean_ttl_dec(d + ip);
@@ -276,7 +288,7 @@ L2TPX_FAST bool lean_forward(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d, 
 	m->pkt_len = nl;
 	m->ol_flags = 0;
 	if constexpr (Stats)
-		lean_count_rx(e.stats[idx], itot);
+		lean_count_rx(*st, itot);
 	out.tx_port[n_tx] = L.nb_port;
 	out.tx[n_tx++] = m;
 	return true;
@@ -306,41 +318,33 @@ L2TPX_FAST bool lean_punt(const lean_env &L, fast_env &e, rte_mbuf *m, const uin
 }
 
 // L2TPv2 data with some of L, S, O, P (fast_access()'s second case) and no padding: the
-// Length field, when present, is the whole L2TP message. w: the flags word (host order).
-template <bool Lpm, bool Stats>
-L2TPX_FAST bool lean_v2_flags(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d, uint32_t len, uint16_t w,
-                              burst_out &out, uint16_t &n_tx) noexcept {
-	uint32_t h = f_l2tp + 2;
-	if (w & l2tp::flag_length) {
-		if (load_be16(d + h) != len - f_l2tp)
-			return false;
-		h += 2;
-	}
-	uint32_t key;
-	std::memcpy(&key, d + h, 4); // len >= lean_min
-	h += 4;
-	const uint32_t ns_at = h;
-	if (w & l2tp::flag_sequence)
-		h += 4;
-	if (len < h + 2 + lean_b + 8) // Ns and the Offset Size field are within the frame
+// Length field, when present, is the whole L2TP message. f: the flags byte (T L x x S x O P,
+// T clear); every offset follows from its bits.
+template <bool Lpm, bool Stats, bool Seq>
+L2TPX_FAST bool lean_v2_flags(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d, uint32_t len, uint32_t f,
+                              const session &s, session_stats *st, burst_out &out, uint16_t &n_tx) noexcept {
+	static_assert(l2tp::flag_length == 0x4000 && l2tp::flag_sequence == 0x0800 && l2tp::flag_offset == 0x0200);
+	const uint32_t key_at = f_l2tp + 2 + ((f >> 5) & 2); // after the Length field (L)
+	const uint32_t os_at = key_at + 4 + ((f >> 1) & 4);  // after Ns and Nr (S)
+	uint32_t ip = os_at + 4;                             // PPP header, then the inner IPv4 header
+	if (f & 0x02)                                        // O: Offset Size and that many pad bytes
+		ip += 2 + load_be16(d + os_at); // within the data room (len >= lean_min); checked below
+	if (len < ip + 20 || ip < f_l2tp + 2 + lean_b || ((f & 0x40) && load_be16(d + f_l2tp + 2) != len - f_l2tp))
 		return false;
-	const uint32_t ns = (w & l2tp::flag_sequence) ? load_be16(d + ns_at) : 0;
-	if (w & l2tp::flag_offset)
-		h += 2 + load_be16(d + h);
-	const uint32_t ip = h + 4;
-	if (len < ip + 20 || ip - lean_b < f_l2tp + 2)
-		return false;
-	const uint32_t idx = rte_be_to_cpu_32(key) & e.mask;
-	const session &s = e.sessions[idx];
-	const uint8_t need = (w & l2tp::flag_sequence) ? rx_fast::v2 : rx_fast::v2 | rx_fast::v2_noseq;
-	uint32_t src;
+	uint32_t key, src;
+	std::memcpy(&key, d + key_at, 4);
 	std::memcpy(&src, d + f_ip + 12, 4);
-	if (__atomic_load_n(&s.state, __ATOMIC_ACQUIRE) != session_state::up || (s.rx_fast & need) != need ||
-	    s.rx_key != key || s.peer_v4 != src)
+	constexpr uint8_t need = Seq ? rx_fast::v2 : rx_fast::v2 | rx_fast::v2_noseq;
+	if ((lean_state_rx(s) & lean_up_mask(need)) != lean_up_with(need) || s.rx_key != key || s.peer_v4 != src)
 		return false;
 	const __m256i lens = lean_lengths(_mm256_set1_epi16(static_cast<short>(len - (ip - lean_v2_ip))));
-	if (!lean_forward<Lpm, Stats>(L, e, m, d, len, ip, lens, s, idx,
-	                  (w & l2tp::flag_sequence) ? &e.seq[idx] : nullptr, ns, out, n_tx))
+	session_seq *seq = nullptr;
+	uint32_t ns = 0;
+	if constexpr (Seq) {
+		seq = &e.seq[rte_be_to_cpu_32(key) & e.mask];
+		ns = load_be16(d + key_at + 4);
+	}
+	if (!lean_forward<Lpm, Stats, Seq>(L, e, m, d, len, ip, lens, s, st, seq, ns, out, n_tx))
 		return false;
 	e.decap_v2++;
 	return true;
@@ -349,7 +353,8 @@ L2TPX_FAST bool lean_v2_flags(lean_env &L, fast_env &e, rte_mbuf *m, uint8_t *d,
 // One packet through the lean path; false: untouched, the fast path decides. Lpm: e.core_v4
 // is set; Stats: e.stats is.
 template <bool Lpm, bool Stats>
-L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, burst_out &out, uint16_t &n_tx) noexcept {
+L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, const session &s, session_stats *st,
+                            burst_out &out, uint16_t &n_tx) noexcept {
 	const uint32_t len = m->data_len;
 	if (len != m->pkt_len || len < L.min_len)
 		return false;
@@ -368,13 +373,10 @@ L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, burst_out &ou
 		uint32_t key, src;
 		std::memcpy(&key, d + f_l2tp + 2, 4);
 		std::memcpy(&src, d + f_ip + 12, 4);
-		const uint32_t idx = rte_be_to_cpu_32(key) & e.mask;
-		const session &s = e.sessions[idx];
 		// rx_fast is v2 | v2_noseq exactly (build_session() derives no other bit with v2)
-		if (__atomic_load_n(&s.state, __ATOMIC_ACQUIRE) != session_state::up ||
-		    s.rx_fast != (rx_fast::v2 | rx_fast::v2_noseq) || s.rx_key != key || s.peer_v4 != src)
+		if (lean_state_rx(s) != lean_up_with(rx_fast::v2 | rx_fast::v2_noseq) || s.rx_key != key || s.peer_v4 != src)
 			return false;
-		if (!lean_forward<Lpm, Stats>(L, e, m, d, len, lean_v2_ip, lens, s, idx, nullptr, 0, out, n_tx))
+		if (!lean_forward<Lpm, Stats>(L, e, m, d, len, lean_v2_ip, lens, s, st, nullptr, 0, out, n_tx))
 			return false;
 		e.decap_v2++;
 		return true;
@@ -383,25 +385,24 @@ L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, burst_out &ou
 		uint32_t key, src;
 		std::memcpy(&key, d + f_l2tp + 4, 4);
 		std::memcpy(&src, d + f_ip + 12, 4);
-		const uint32_t idx = rte_be_to_cpu_32(key) & e.mask;
-		const session &s = e.sessions[idx];
-		if (__atomic_load_n(&s.state, __ATOMIC_ACQUIRE) != session_state::up || !(s.rx_fast & rx_fast::v3) ||
-		    s.rx_key != key || s.peer_v4 != src)
+		if ((lean_state_rx(s) & lean_up_mask(rx_fast::v3)) != lean_up_with(rx_fast::v3) || s.rx_key != key ||
+		    s.peer_v4 != src)
 			return false;
+		// rx_cookie_len is 0, 4 or 8 (build_session() refuses anything else)
 		const uint32_t clen = s.rx_cookie_len;
 		const uint32_t ip = lean_v3_ip + clen;
-		if (clen > 8 || !((0x111u >> clen) & 1) || len < ip + 20) // 0, 4 or 8 bytes
+		if (len < ip + 20)
 			return false;
-		// The cookie bytes after the Session ID against the record's (zero beyond clen),
-		// compared under a mask of clen bytes; 8 bytes are within the frame: len >= ip + 20.
-		static constexpr uint64_t cookie_mask[3] = {0, 0xffffffffu, ~uint64_t{0}};
+		// The cookie bytes after the Session ID against the record's, compared under a mask
+		// of clen bytes; 8 bytes are within the frame: len >= ip + 20.
+		static constexpr uint64_t cookie_mask[4] = {0, 0xffffffffu, ~uint64_t{0}, ~uint64_t{0}};
 		uint64_t pc, sc;
 		std::memcpy(&pc, d + f_l2tp + 8, 8);
 		std::memcpy(&sc, s.rx_cookie, 8);
-		if ((pc ^ sc) & cookie_mask[clen >> 2])
+		if ((pc ^ sc) & cookie_mask[(clen >> 2) & 3])
 			return false;
 		const __m256i lens3 = lean_lengths(_mm256_set1_epi16(static_cast<short>(len - (ip - lean_v2_ip))));
-		if (!lean_forward<Lpm, Stats>(L, e, m, d, len, ip, lens3, s, idx, nullptr, 0, out, n_tx))
+		if (!lean_forward<Lpm, Stats>(L, e, m, d, len, ip, lens3, s, st, nullptr, 0, out, n_tx))
 			return false;
 		e.decap_v3++;
 		return true;
@@ -409,7 +410,8 @@ L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, burst_out &ou
 	if (w == 0x02c8) // v2 control: T L S
 		return lean_punt(L, e, m, d, len, out);
 	if ((w & 0xffb4u) == 0x0200u) // v2 data with some of L (0x40), S (0x08), O (0x02), P (0x01)
-		return lean_v2_flags<Lpm, Stats>(L, e, m, d, len, rte_be_to_cpu_16(w), out, n_tx);
+		return (w & 0x08) ? lean_v2_flags<Lpm, Stats, true>(L, e, m, d, len, w & 0xffu, s, st, out, n_tx)
+		                  : lean_v2_flags<Lpm, Stats, false>(L, e, m, d, len, w & 0xffu, s, st, out, n_tx);
 	return false;
 }
 
@@ -417,28 +419,67 @@ L2TPX_FAST bool lean_access(lean_env &L, fast_env &e, rte_mbuf *m, burst_out &ou
 // n_tx packets; returns the new count.
 __attribute__((noinline)) uint16_t access_slow(const path_ctx &c, fast_env &e, uint16_t in_port, rte_mbuf *m,
                                                burst_out &out, sorter &sort, uint16_t n_tx) noexcept {
+	if (!e.access_hdr_set)
+		e.set_access_hdr();
 	out.n_tx = n_tx;
 	access_one(c, e, in_port, m, out, sort);
 	return out.n_tx;
 }
 
-// The burst after the first prefetches: the lean path, else the slow one, per packet.
+// Session stage of the lean path for packet j: the session record and stats entry its
+// L2TP header selects (as prefetch_access_session()), prefetched and kept in sl for the
+// lean path (which then only checks that the record is the packet's). A frame shorter
+// than lean_min selects slot 0, which costs only the prefetch: the lean path uses no slot
+// for a frame that short.
+struct lean_slots {
+	const session *s[max_burst];
+	session_stats *st[max_burst];
+};
+
+template <bool Stats>
+L2TPX_FAST void lean_stage(const fast_env &e, rte_mbuf *const *pkts, uint32_t j, lean_slots &sl) noexcept {
+	const rte_mbuf *m = pkts[j];
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t w = 0, k2 = 0, k4 = 0; // flags word in memory order, ID words at 44 and 46
+	if (__builtin_expect(m->data_len >= lean_min, 1)) {
+		std::memcpy(&w, d + f_l2tp, 2);
+		std::memcpy(&k2, d + f_l2tp + 2, 4);
+		std::memcpy(&k4, d + f_l2tp + 4, 4);
+	}
+	// L (0x40 of byte 0) or version 3 (bit 0 of byte 1's version nibble; v2 has it clear)
+	const uint32_t idx = rte_be_to_cpu_32((w & 0x0140u) ? k4 : k2) & e.mask;
+	const session *s = &e.sessions[idx];
+	sl.s[j] = s;
+	rte_prefetch0(s);
+	if constexpr (Stats) {
+		sl.st[j] = &e.stats[idx];
+		rte_prefetch0(sl.st[j]);
+	}
+	if ((w & 0x0f08u) == 0x0208u) // v2 with S
+		rte_prefetch0(&e.seq[idx]);
+}
+
+// The burst after the first data prefetches: the session stage one group of four ahead,
+// then the lean path, else the slow one, per packet.
 template <bool Lpm, bool Stats>
 void lean_burst(const path_ctx &c, fast_env &e, uint16_t in_port, rte_mbuf **pkts, uint16_t n, burst_out &out,
                 sorter &sort) noexcept {
 	lean_env L(e, in_port);
+	lean_slots sl; // written by the stage before the lean path reads an entry
 	uint16_t n_tx = out.n_tx; // out.n_tx is stale while the lean path appends
-	uint16_t i = 0;
-	for (; i + data_ahead < n; i++) { // both prefetches in range
+	uint32_t i = 0;
+	for (; i < n && i < session_ahead; i++)
+		lean_stage<Stats>(e, pkts, i, sl);
+	for (i = 0; i + data_ahead < n; i++) { // both prefetches in range
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + data_ahead], void *));
-		prefetch_access_session(e, pkts[i + session_ahead]);
-		if (!lean_access<Lpm, Stats>(L, e, pkts[i], out, n_tx))
+		lean_stage<Stats>(e, pkts, i + session_ahead, sl);
+		if (!lean_access<Lpm, Stats>(L, e, pkts[i], *sl.s[i], sl.st[i], out, n_tx))
 			n_tx = access_slow(c, e, in_port, pkts[i], out, sort, n_tx);
 	}
 	for (; i < n; i++) {
 		if (i + session_ahead < n)
-			prefetch_access_session(e, pkts[i + session_ahead]);
-		if (!lean_access<Lpm, Stats>(L, e, pkts[i], out, n_tx))
+			lean_stage<Stats>(e, pkts, i + session_ahead, sl);
+		if (!lean_access<Lpm, Stats>(L, e, pkts[i], *sl.s[i], sl.st[i], out, n_tx))
 			n_tx = access_slow(c, e, in_port, pkts[i], out, sort, n_tx);
 	}
 	out.n_tx = n_tx;
@@ -449,11 +490,15 @@ void lean_burst(const path_ctx &c, fast_env &e, uint16_t in_port, rte_mbuf **pkt
 
 void access_burst(const path_ctx &c, uint16_t in_port, rte_mbuf **pkts, uint16_t n, burst_out &out,
                   sorter &sort) noexcept {
-	for (uint16_t i = 0; i < n && i < data_ahead; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	if (n >= data_ahead) {
+#pragma GCC unroll 12
+		for (uint16_t i = 0; i < data_ahead; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	} else {
+		for (uint16_t i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	}
 	fast_env e(c);
-	for (uint16_t i = 0; i < n && i < session_ahead; i++)
-		prefetch_access_session(e, pkts[i]);
 #if defined(__AVX2__)
 	// Two branches of every packet decided once per burst: a core route table to look up,
 	// session counters to update.
@@ -464,6 +509,9 @@ void access_burst(const path_ctx &c, uint16_t in_port, rte_mbuf **pkts, uint16_t
 		e.stats ? lean_burst<false, true>(c, e, in_port, pkts, n, out, sort)
 		        : lean_burst<false, false>(c, e, in_port, pkts, n, out, sort);
 #else
+	e.set_access_hdr();
+	for (uint16_t i = 0; i < n && i < session_ahead; i++)
+		prefetch_access_session(e, pkts[i]);
 	uint16_t i = 0;
 	for (; i + data_ahead < n; i++) { // both prefetches in range
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + data_ahead], void *));

@@ -96,9 +96,10 @@ static_assert(sizeof(template_layout) == 10);
 struct alignas(64) session {
 	uint32_t generation;       // bumped by the writer each time the slot is (re)installed
 	session_state state;       // read first, with acquire order
+	uint8_t rx_fast;           // rx_fast::* : which fast-path receive layouts apply (derived);
+	                           // beside state: the lean receive path reads both in one load
 	uint8_t version;           // 2 or 3
 	encap_kind encap;
-	pw_type pw;
 	uint32_t local_tunnel_id;  // v2 Tunnel ID (16 bits) we assigned / v3 local CCID
 	uint32_t local_session_id; // v2 Session ID (16 bits) / v3 Session ID we assigned
 	uint32_t peer_tunnel_id;   // v2 peer Tunnel ID / v3 peer CCID
@@ -108,7 +109,7 @@ struct alignas(64) session {
 	uint8_t flags;             // session_flag::*
 	uint8_t rx_cookie_len;     // 0, 4 or 8
 	uint8_t tx_cookie_len;     // 0, 4 or 8 (the bytes themselves are in tmpl)
-	uint8_t rx_fast;           // rx_fast::* : which fast-path receive layouts apply (derived)
+	pw_type pw;
 	uint16_t mss_clamp;        // TCP MSS ceiling for PPP subscribers (IPv4 value); 0 = off
 	uint16_t reorder_timeout_ms; // sequenced data: out-of-order packets wait this long in the
 	                             // worker's reorder buffer (reorder.hpp); 0 = dropped at once
@@ -128,6 +129,7 @@ struct alignas(64) session {
 static_assert(std::is_trivially_copyable_v<session>);
 static_assert(sizeof(session) <= 192, "worker-visible session record must fit 3 cache lines");
 static_assert(offsetof(session, layout) == 64, "receive fields in line 0, template after");
+static_assert(offsetof(session, rx_fast) == offsetof(session, state) + 1, "one 16-bit load reads both");
 
 // L2TP tunnel (control connection) as the dataplane knows it: enough to attribute punts
 // and to answer for it; the workers only read it for punt metadata.
