@@ -49,7 +49,7 @@ L2TPX_FAST void prefetch_access_session(const fast_env &e, const rte_mbuf *m) no
 	// A prefetch never faults: no test for a null stats array (integer arithmetic, not
 	// pointer arithmetic on a null pointer).
 	rte_prefetch0(reinterpret_cast<const void *>(reinterpret_cast<uintptr_t>(e.stats) + idx * sizeof(session_stats)));
-	if ((w & 0x0f08u) == 0x0208u) // v2 with S
+	if ((w & 0x0f88u) == 0x0208u) // v2 data with S
 		rte_prefetch0(&e.seq[idx]);
 }
 
@@ -136,7 +136,7 @@ struct lean_env {
 	uint16_t nb_port = 0;
 	uint16_t adj52 = lean_v2_ip - 14; // how far the frame start moves when the inner header is at 52
 	uint32_t min_len = lean_min; // 0x10000 (never) when the lean path is off: several local addresses
-	uint64_t punt_w0 = 0;        // punt_meta's first word for a v2 control message on this port
+	__m128i punt_lo;             // punt_meta's first 16 bytes for a v2 control message on this port
 
 	lean_env(const fast_env &e, uint16_t in_port) noexcept {
 		alignas(32) uint8_t want[32], mask[32];
@@ -152,9 +152,11 @@ struct lean_env {
 		eth = _mm256_setzero_si256();
 		if (e.local_v4_count > 1)
 			min_len = 0x10000;
-		punt_w0 = uint64_t{punt_meta_magic} | uint64_t{punt_meta_version} << 16 |
-		          uint64_t{static_cast<uint8_t>(punt_reason::l2tp_control)} << 24 | uint64_t{in_port} << 32 |
-		          uint64_t{l2tp::version_v2} << 48 | uint64_t{4} << 56;
+		const uint64_t w0 = uint64_t{punt_meta_magic} | uint64_t{punt_meta_version} << 16 |
+		                    uint64_t{static_cast<uint8_t>(punt_reason::l2tp_control)} << 24 | uint64_t{in_port} << 32 |
+		                    uint64_t{l2tp::version_v2} << 48 | uint64_t{4} << 56;
+		const uint64_t w1 = uint64_t{f_ip} | uint64_t{f_udp} << 16 | uint64_t{f_l2tp} << 32 | uint64_t{f_l2tp} << 48;
+		punt_lo = _mm_set_epi64x(static_cast<long long>(w1), static_cast<long long>(w0));
 		if (!e.core_v4) // every packet goes to the default next hop: resolved once per burst
 			set_nb(e, e.default_nh_v4);
 	}
@@ -166,16 +168,25 @@ struct lean_env {
 		const neighbour &n = e.neighbours[nh];
 		if (!__atomic_load_n(&n.valid, __ATOMIC_ACQUIRE))
 			return false;
-		alignas(32) uint8_t h[32] = {};
-		const uint32_t len = n.vlan ? 18 : 14;
-		uint8_t *p = h + 32 - len;
-		std::memcpy(p, n.dst_mac, 12); // dst_mac, src_mac
-		if (n.vlan) {
+		static_assert(offsetof(neighbour, dst_mac) == 0 && offsetof(neighbour, src_mac) == 6 && sizeof(neighbour) >= 16);
+		uint32_t len = 14;
+		if (n.vlan == 0) { // the MACs moved to bytes 2..13 of the upper half, 08 00 after them
+			alignas(16) static constexpr int8_t to_eth[16] = {-1, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, -1};
+			alignas(16) static constexpr uint8_t type_ipv4[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00};
+			const __m128i macs = _mm_loadu_si128(reinterpret_cast<const __m128i *>(&n));
+			const __m128i hi = _mm_or_si128(_mm_shuffle_epi8(macs, _mm_load_si128(reinterpret_cast<const __m128i *>(to_eth))),
+			                                _mm_load_si128(reinterpret_cast<const __m128i *>(type_ipv4)));
+			eth = _mm256_inserti128_si256(_mm256_setzero_si256(), hi, 1);
+		} else {
+			alignas(32) uint8_t h[32] = {};
+			len = 18;
+			uint8_t *p = h + 32 - len;
+			std::memcpy(p, n.dst_mac, 12); // dst_mac, src_mac
 			store_be16(p + 12, eth_vlan);
 			store_be16(p + 14, n.vlan);
+			store_be16(h + 30, eth_ipv4);
+			eth = lean_load(h);
 		}
-		store_be16(h + 30, eth_ipv4);
-		eth = lean_load(h);
 		adj52 = static_cast<uint16_t>(lean_v2_ip - len);
 		nb_port = n.port;
 		const tables_view &v = *e.view;
@@ -305,13 +316,11 @@ L2TPX_FAST bool lean_punt(const lean_env &L, fast_env &e, rte_mbuf *m, const uin
 	m->data_len = static_cast<uint16_t>(len + sizeof(punt_meta));
 	m->pkt_len = len + sizeof(punt_meta);
 	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint64_t w1 = uint64_t{f_ip} | uint64_t{f_udp} << 16 | uint64_t{f_l2tp} << 32 | uint64_t{f_l2tp} << 48;
 	const uint64_t w2 = uint64_t{len - f_l2tp} | tid << 32;
 	const uint64_t w3 = uint64_t{no_session} << 32;
-	std::memcpy(h, &L.punt_w0, 8);
-	std::memcpy(h + 8, &w1, 8);
-	std::memcpy(h + 16, &w2, 8);
-	std::memcpy(h + 24, &w3, 8);
+	_mm_storeu_si128(reinterpret_cast<__m128i *>(h), L.punt_lo);
+	_mm_storeu_si128(reinterpret_cast<__m128i *>(h + 16),
+	                 _mm_set_epi64x(static_cast<long long>(w3), static_cast<long long>(w2)));
 	e.punt_l2tp_control++;
 	out.punt[out.n_punt++] = m;
 	return true;
@@ -455,7 +464,7 @@ L2TPX_FAST void lean_stage(const fast_env &e, rte_mbuf *const *pkts, uint32_t j,
 		sl.st[j] = &e.stats[idx];
 		rte_prefetch0(sl.st[j]);
 	}
-	if ((w & 0x0f08u) == 0x0208u) // v2 with S
+	if ((w & 0x0f88u) == 0x0208u) // v2 data with S
 		rte_prefetch0(&e.seq[idx]);
 }
 
