@@ -71,6 +71,12 @@ inline constexpr uint8_t v3 = 0x04;       // L2TPv3 over UDP/IPv4, PPP, no L2-sp
 inline constexpr size_t max_template = 96; // Eth + 2 VLAN + IPv6 + UDP + v3 hdr/cookie/L2SS + FF03 + proto
 inline constexpr uint32_t no_session = UINT32_MAX;
 
+// session::tx_lean bits above the template length and the version (bits 8..9).
+namespace tx_lean_flag {
+inline constexpr uint16_t l2tp_len = 0x0400; // L2TPv2 Length field present (layout.l2tp_len_off)
+inline constexpr uint16_t mss = 0x0800;      // MSS clamp on (mss_clamp != 0)
+} // namespace tx_lean_flag
+
 // Offsets (into tmpl) of fields patched per packet; 0 means "absent" for optional ones
 // (no field can live at offset 0: the Ethernet header is there).
 struct template_layout {
@@ -83,7 +89,8 @@ struct template_layout {
 	uint8_t ppp_proto_off; // 2-byte PPP protocol field (PPP PW); 0 for Ethernet PWs
 	uint8_t tx_hlen;       // derived for the core ports' lean encapsulation (fast_core.hpp):
 	                       // len - 14 when the template has the lean form (PPP, UDP over
-	                       // untagged IPv4, no sequence number to write, at most 64 bytes),
+	                       // untagged IPv4, no sequence number to write, at most
+	                       // max_lean_template = 62 bytes),
 	                       // so that an inner IPv4 packet of total length T becomes an outer
 	                       // one of total length T + tx_hlen; 0: encap_session() only
 	uint16_t ip_csum_base; // IPv4: one's-complement sum of the header with total length 0
@@ -92,7 +99,8 @@ struct template_layout {
 static_assert(sizeof(template_layout) == 10);
 
 // The record the workers read. Line 0: everything the receive path checks.
-// Lines 1-2: the transmit template.
+// Lines 1-2: the transmit template (a lean one, at most max_lean_template bytes, in line 1
+// with its checksum base) and its layout.
 struct alignas(64) session {
 	uint32_t generation;       // bumped by the writer each time the slot is (re)installed
 	session_state state;       // read first, with acquire order
@@ -116,20 +124,32 @@ struct alignas(64) session {
 	uint16_t egress_port;      // access port the template's Ethernet header belongs to
 	uint16_t attach_port;      // Ethernet PWs: attachment port
 	uint16_t attach_vlan;      // eth_vlan PWs: VLAN ID on the attachment port
-	uint16_t reserved1;
+	uint16_t tx_lean;          // derived: the core ports' lean encapsulation (fast_core.hpp), 0
+	                           // when the template is not of the lean form, else
+	                           // layout.tx_hlen | version << 8 | tx_lean_flag::* ; with
+	                           // egress_port, attach_port and attach_vlan it forms the 64-bit
+	                           // key the lean tier caches its per-run values under
 	uint8_t rx_cookie[8];      // expected cookie on received packets
 	uint32_t peer_v4;          // IPv4 encaps: the peer's address as in the template (network
 	                           // order bytes), so the receive path's source check stays in line 0
 	uint32_t rx_key;           // the received ID word in memory order: v2 Tunnel ID + Session ID
 	                           // (bytes 2..5 of a header without Length), v3 Session ID (derived)
 	// --- line 1 ---
-	template_layout layout;
+	uint16_t tx_csum_base;      // ~layout.ip_csum_base (IPv4), next to the template: the lean
+	                            // encapsulation (fast_core.hpp) reads lines 0 and 1 only
 	uint8_t tmpl[max_template]; // Ethernet + IP + UDP + L2TP (+cookie, +L2SS) (+FF03) + PPP proto
+	// --- line 2 ---
+	template_layout layout;
 };
 static_assert(std::is_trivially_copyable_v<session>);
 static_assert(sizeof(session) <= 192, "worker-visible session record must fit 3 cache lines");
-static_assert(offsetof(session, layout) == 64, "receive fields in line 0, template after");
+static_assert(offsetof(session, tx_csum_base) == 64, "receive fields in line 0, template after");
 static_assert(offsetof(session, rx_fast) == offsetof(session, state) + 1, "one 16-bit load reads both");
+inline constexpr size_t max_lean_template = 128 - 66; // a lean template ends in line 1
+static_assert(offsetof(session, tmpl) + max_lean_template == 128);
+static_assert(offsetof(session, tx_lean) == offsetof(session, egress_port) + 6 &&
+                  offsetof(session, egress_port) % 8 == 0,
+              "the lean tier's key: one aligned 64-bit word from egress_port to tx_lean");
 
 // L2TP tunnel (control connection) as the dataplane knows it: enough to attribute punts
 // and to answer for it; the workers only read it for punt metadata.

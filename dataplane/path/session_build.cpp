@@ -118,6 +118,7 @@ result<void, session_build_error> build_session(const session_params &p, session
 		std::memcpy(t + o + 16, p.peer_addr, 4);
 		const uint32_t s = sum16(t + o, 20);
 		l.ip_csum_base = static_cast<uint16_t>((s & 0xffff) + (s >> 16));
+		out.tx_csum_base = static_cast<uint16_t>(~l.ip_csum_base);
 		o += 20;
 	} else {
 		store_be32(t + o, 0x60000000u | (static_cast<uint32_t>(p.dscp) << 22));
@@ -180,8 +181,13 @@ result<void, session_build_error> build_session(const session_params &p, session
 	l.len = static_cast<uint8_t>(o);
 	// The core ports' lean encapsulation (fast_core.hpp): PPP, UDP over untagged IPv4, no
 	// sequence number to write (a v3 L2SS without send_seq stays the template's zero word).
-	if (p.pw == pw_type::ppp && udp && !v6 && !p.vlan && !(out.flags & session_flag::send_seq) && o <= 64)
+	if (p.pw == pw_type::ppp && udp && !v6 && !p.vlan && !(out.flags & session_flag::send_seq) &&
+	    o <= max_lean_template) {
 		l.tx_hlen = static_cast<uint8_t>(o - 14);
+		out.tx_lean = static_cast<uint16_t>(l.tx_hlen | out.version << 8 |
+		                                    (l.l2tp_len_off ? tx_lean_flag::l2tp_len : 0) |
+		                                    (out.mss_clamp ? tx_lean_flag::mss : 0));
+	}
 	return {};
 }
 
