@@ -314,7 +314,12 @@ bool runtime::setup_ports(std::string &err) {
 			return false;
 		// vlan: the paths drop frames without the port's tag (wrong_vlan) and the session
 		// templates of this port carry it (tables::build_record).
-		view.ports[p->id] = port_info{to_path_role(pc.role), 0, pc.mtu, pc.vlan};
+		// verify_udp_checksum: unset means yes, but not on net_af_packet (config.hpp says why).
+		rte_eth_dev_info info{};
+		const bool af_packet = rte_eth_dev_info_get(p->id, &info) == 0 && info.driver_name &&
+		                       std::strcmp(info.driver_name, "net_af_packet") == 0;
+		const bool trust = !pc.verify_udp_checksum.value_or(!af_packet);
+		view.ports[p->id] = port_info{to_path_role(pc.role), 0, pc.mtu, pc.vlan, static_cast<uint8_t>(trust)};
 		if (pc.role == cfg::port_role::attachment && !tables_->add_attachment_port(p->id, err))
 			return false;
 		if (pc.role == cfg::port_role::access || pc.role == cfg::port_role::core) {

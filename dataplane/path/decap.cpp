@@ -396,7 +396,7 @@ action handle_access(const path_ctx &c, uint16_t in_port, rte_mbuf *m) noexcept 
 	const uint32_t ulen = load_be16(p.d + l4 + 4);
 	if (ulen < 8 || l4 + ulen > l3.end)
 		return drop(drop_reason::truncated_l2tp);
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+	if (!udp_rx_csum_ok(m, p.d + l3.off, l3.family, l4, ulen, v.ports[in_port].trust_udp_csum))
 		return drop(drop_reason::bad_udp_csum);
 	const l2tp_pos pos{l4, l4 + 8, l4 + ulen};
 	if (ulen < 8 + 2)

@@ -131,6 +131,11 @@ L2TPX_FAST fast_res fast_access(fast_env &e, uint16_t in_port, rte_mbuf *m, burs
 		return fast_res::declined;
 	if (!fast_rx_csum_ok(m, d + f_ip))
 		return fast_res::declined;
+	// A UDP checksum (rare on L2TP data) is verified by udp_rx_csum_ok(); a wrong one is
+	// left to the general path, which counts it.
+	if ((d[f_udp + 6] | d[f_udp + 7]) != 0 &&
+	    !udp_rx_csum_ok(m, d + f_ip, 4, f_udp, ulen, e.view->ports[in_port].trust_udp_csum))
+		return fast_res::declined;
 	if (e.local_v4_count > 1 && !is_local_v4(*e.view, d + f_ip + 16))
 		return fast_res::declined;
 	uint32_t end = f_udp + ulen;

@@ -71,8 +71,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the lean path compares
 // Frame layout the lean path accepts (offsets from the Ethernet header):
 //   12 EtherType 0800 | 14 IPv4 45 .. (16 total = len - 14) .. (20 no MF, offset 0) ..
 //   23 proto 17 .. 30 dst (the one local address, if one) | 34 UDP .. 36 dport .. (38 UDP
-//   length = len - 34) | 42 L2TP flags 00 02 (v2 data) / 00 03 (v3 data) / c8 02 (v2
-//   control) ...
+//   length = len - 34, 40 checksum 0) | 42 L2TP flags 00 02 (v2 data) / 00 03 (v3 data) /
+//   c8 02 (v2 control) ...
 //   v2: 44 Tunnel ID, Session ID | 48 FF 03 00 21 | 52 inner IPv4
 //   v2 with L/S/O/P: Length (= len - 42), IDs, Ns Nr, Offset Size + pad | FF 03 00 21 | IPv4
 //   v3: 44 reserved | 46 Session ID | 50 cookie (0/4/8) | FF 03 00 21 | inner IPv4
@@ -91,8 +91,10 @@ alignas(32) constexpr uint8_t lean_want_a[32] = {
 };
 alignas(32) constexpr uint8_t lean_mask_a[32] = {
     0xff, 0xff, 0xff, 0, 0xff, 0xff, 0, 0, 0x3f, 0xff, 0, 0xff, 0, 0, 0, 0, // ..., total length, frag, proto
-    0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,             // dst (set per burst when one local
-                                                                            // address), dport, UDP length
+    0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0,       // dst (set per burst when one local
+                                                                            // address), dport, UDP length,
+                                                                            // UDP checksum 0 (else the fast
+                                                                            // path verifies it)
 };
 // PPP + inner IPv4 in the B window: FF 03 00 21, 45, inner total length.
 alignas(32) constexpr uint8_t lean_want_b[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0x21, 0x45};
@@ -214,6 +216,7 @@ L2TPX_FAST bool lean_b_ok(const uint8_t *d, uint32_t ip, __m256i lens) noexcept 
 
 // The receive checksum verdict of fast_rx_csum_ok() for the common flag values: none
 // (software check) or IPv4 header good and L4 not bad. Anything else: the fast path decides.
+// (The A window takes only a zero UDP checksum: a non-zero one is the fast path's.)
 L2TPX_FAST bool lean_rx_csum_ok(const rte_mbuf *m, const uint8_t *d) noexcept {
 	const uint64_t f = m->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	if (f == 0)

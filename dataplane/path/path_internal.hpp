@@ -172,6 +172,32 @@ L2TPX_INLINE bool ipv4_rx_csum_ok(const rte_mbuf *m, const uint8_t *h20) noexcep
 	return f != RTE_MBUF_F_RX_IP_CKSUM_BAD && ipv4_hdr20_csum_ok(h20);
 }
 
+// The receive verdict on the UDP checksum of the datagram of ulen bytes at l4 (its length
+// field, within the packet), after the IP header at ip (family 4 or 6), as the kernel's
+// UDP encapsulation receive gives it: flagged bad by the NIC: false; flagged good (or
+// NONE: the data is verified): true; a zero checksum field (none sent: RFC 768, and RFC
+// 6935 for tunnels over IPv6): true; on a port that trusts UDP checksums
+// (port_info::trust_udp_csum): true; else verified here over the pseudo-header and the
+// datagram, segments included. Not inlined: nearly all L2TP data carries no checksum.
+__attribute__((noinline)) inline bool udp_rx_csum_ok(const rte_mbuf *m, const uint8_t *ip, uint8_t family,
+                                                     uint32_t l4, uint32_t ulen, bool trust) noexcept {
+	const uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE || trust)
+		return true;
+	const uint8_t *u = rte_pktmbuf_mtod(m, const uint8_t *) + l4;
+	if (u[6] == 0 && u[7] == 0)
+		return true;
+	uint16_t body;
+	if (rte_raw_cksum_mbuf(m, l4, ulen, &body) != 0)
+		return false;
+	// Pseudo-header: the addresses, then zero, protocol 17 and the UDP length as 16-bit words.
+	uint32_t sum = family == 4 ? rte_raw_cksum(ip + 12, 8) : rte_raw_cksum(ip + 8, 32);
+	sum += rte_cpu_to_be_16(ipproto_udp) + rte_cpu_to_be_16(static_cast<uint16_t>(ulen)) + body;
+	return __rte_raw_cksum_reduce(sum) == 0xffff;
+}
+
 // Validated outer or inner IP header.
 struct l3_info {
 	uint32_t off;     // IP header

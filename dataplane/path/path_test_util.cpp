@@ -188,7 +188,7 @@ void test_tables::map_attachment(uint8_t slot, uint16_t vlan, uint32_t idx) {
 	eth_map_[static_cast<size_t>(slot) * (vlan_untagged + 1) + vlan] = idx;
 }
 void test_tables::set_port(uint16_t port, port_role role, uint16_t mtu, uint8_t slot) {
-	view_.ports[port] = {role, slot, mtu, 0}; // vlan: set it on view() where a test needs one
+	view_.ports[port] = {role, slot, mtu, 0, 0}; // vlan, trust_udp_csum: set them on view() where a test needs them
 }
 std::vector<rte_mbuf *> test_tables::drain_punts() {
 	std::vector<rte_mbuf *> out;

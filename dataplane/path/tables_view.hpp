@@ -27,6 +27,8 @@ struct port_info {
 	uint16_t vlan;       // 802.1Q VLAN the port lives on (1..4094): frames whose outer tag is
 	                     // another (or none) are dropped (wrong_vlan); 0 = untagged port, any
 	                     // tag accepted. Ports with a VLAN skip the fast path (untagged only).
+	uint8_t trust_udp_csum; // 1: a non-zero UDP checksum without a NIC verdict is not verified
+	                        // (port verify_udp_checksum = false); 0: udp_rx_csum_ok() verifies it
 };
 
 // A next hop on a core port (or any port): the Ethernet header to write.

@@ -84,6 +84,10 @@ struct port_config {
 	std::optional<mac_address> mac;       // override the port's MAC
 	uint16_t mtu = 1500;
 	uint16_t vlan = 0;                    // 802.1Q VLAN of the port (sub-interface); 0 = untagged
+	// Verify non-zero UDP checksums of received L2TP the NIC gave no verdict on. Unset: yes,
+	// except on net_af_packet ports (frames the kernel sent over a veth carry partial
+	// checksums, and the PMD does not pass the kernel's "not ready" status on).
+	std::optional<bool> verify_udp_checksum;
 	std::optional<ip_address> gateway4;   // default IPv4 gateway reached through this port
 	std::optional<ip_address> gateway6;   // default IPv6 gateway reached through this port
 	std::vector<static_neighbour> neighbours;

@@ -381,7 +381,8 @@ bool loader::load_dataplane(const toml::table &t, dataplane_config &d) {
 bool loader::load_port(const toml::table &t, const std::string &p, port_config &port) {
 	port.line = t.source().begin.line;
 	if (!check_keys(t, p,
-	                {"name", "devargs", "role", "addresses", "mac", "mtu", "vlan", "gateway", "gateway6", "neighbours"}))
+	                {"name", "devargs", "role", "addresses", "mac", "mtu", "vlan", "verify_udp_checksum", "gateway", "gateway6",
+	                 "neighbours"}))
 		return false;
 	if (!get_string(t, p, "name", port.name, true) || !get_string(t, p, "devargs", port.devargs, true))
 		return false;
@@ -406,6 +407,12 @@ bool loader::load_port(const toml::table &t, const std::string &p, port_config &
 	if (port.vlan != 0 && port.role == port_role::attachment)
 		return fail(errc::bad_value, *t.get("vlan"), p + ".vlan",
 		            "attachment ports carry every VLAN; bind a VLAN with pseudowire = \"eth_vlan\" instead");
+	if (t.get("verify_udp_checksum")) {
+		bool v = true;
+		if (!get_bool(t, p, "verify_udp_checksum", v))
+			return false;
+		port.verify_udp_checksum = v;
+	}
 	if (auto a = get_array(t, p, "addresses")) {
 		for (size_t i = 0; i < a->size(); i++) {
 			auto v = (*a)[i].as_string();

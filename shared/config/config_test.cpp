@@ -106,6 +106,17 @@ TEST(config, port_vlan_default_and_zero) {
 	EXPECT_EQ(r->ports[0].vlan, 0); // absent: untagged
 	EXPECT_EQ(r->ports[1].vlan, 0);
 	EXPECT_EQ(r->ports[2].vlan, 4094);
+	EXPECT_FALSE(r->ports[0].verify_udp_checksum); // absent: the dataplane decides per driver
+}
+
+TEST(config, port_verify_udp_checksum) {
+	for (const bool v : {true, false}) {
+		auto r = load_string("[[port]]\nname = \"a0\"\ndevargs = \"net_null0\"\nrole = \"access\"\nverify_udp_checksum = " +
+		                     std::string(v ? "true" : "false") + "\n");
+		ASSERT_TRUE(r) << r.error().to_string();
+		ASSERT_TRUE(r->ports[0].verify_udp_checksum);
+		EXPECT_EQ(*r->ports[0].verify_udp_checksum, v);
+	}
 }
 
 TEST(config, static_l2tpv3) {
@@ -250,6 +261,9 @@ INSTANTIATE_TEST_SUITE_P(
                  errc::out_of_range, 5, "port[0].vlan"},
         bad_case{"port_vlan_type", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"access\"\nvlan = \"100\"\n",
                  errc::wrong_type, 5, "port[0].vlan"},
+        bad_case{"port_verify_udp_type",
+                 "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"access\"\nverify_udp_checksum = \"yes\"\n",
+                 errc::wrong_type, 5, "port[0].verify_udp_checksum"},
         bad_case{"port_vlan_attachment", P + "[[port]]\nname = \"b0\"\ndevargs = \"n1\"\nrole = \"attachment\"\nvlan = 7\n",
                  errc::bad_value, 11, "port[1].vlan"},
         bad_case{"gateway_family", "[[port]]\nname = \"x\"\ndevargs = \"d\"\nrole = \"core\"\ngateway = \"2001:db8::1\"\n",

@@ -122,7 +122,8 @@ def l2ss(seq=None):
 
 
 def from_lac(l2tp, src=None, dst=None, proto="udp", v6=False, vlan=None, sport=1701, dport=1701,
-             ip_kw=None):
+             ip_kw=None, chksum=None):
+    """chksum None: scapy computes the UDP checksum; 0: none sent."""
     eth = Ether(dst=PEER["local_mac"], src=PEER["peer_mac"])
     if vlan is not None:
         eth = eth / Dot1Q(vlan=vlan)
@@ -132,7 +133,7 @@ def from_lac(l2tp, src=None, dst=None, proto="udp", v6=False, vlan=None, sport=1
     else:
         ip = IP(src=src or PEER["peer_v4"], dst=dst or PEER["local_v4"], id=7, **kw)
     if proto == "udp":
-        return raw(eth / ip / UDP(sport=sport, dport=dport) / Raw(bytes(l2tp)))
+        return raw(eth / ip / UDP(sport=sport, dport=dport, chksum=chksum) / Raw(bytes(l2tp)))
     if v6:
         ip.nh = 115
     else:
@@ -221,6 +222,8 @@ def gen_v2():
     for k, l2 in variants.items():
         case("v2_decap_" + k, ACCESS, "L2TPv2 data, header variant %s, to the core" % k,
              [from_lac(l2)], [out], counters={"decap_v2": 1})
+    case("v2_decap_no_udp_csum", ACCESS, "L2TPv2 data with UDP checksum 0 (none sent)",
+         [from_lac(variants["plain"], chksum=0)], [out], counters={"decap_v2": 1})
     case("v2_decap_vlan", ACCESS, "L2TPv2 data on an 802.1Q-tagged access frame",
          [from_lac(variants["plain"], vlan=10)], [out], counters={"decap_v2": 1})
     case("v2_decap_padded", ACCESS, "Ethernet padding and L2TP Length padding are trimmed",
@@ -427,6 +430,13 @@ def gen_drops():
     bad_ck = bytearray(good)
     bad_ck[24] ^= 0x01
     d("bad_ip_csum", [bytes(bad_ck)])
+    bad_udp = bytearray(good)
+    bad_udp[41] ^= 0x01
+    s6 = S["v2_udp6"]
+    bad_udp6 = bytearray(from_lac(v2(s6["local_tunnel"], s6["local_session"], ppp(PROTO_IPV4, inner4(sub(s6), SERVER))),
+                                  v6=True))
+    bad_udp6[14 + 40 + 7] ^= 0x01
+    d("bad_udp_csum", [bytes(bad_udp), bytes(bad_udp6)], desc="dropped: UDP checksum wrong (IPv4, IPv6)")
     d("ip_fragment", [from_lac(good_l2, ip_kw={"flags": "MF"}), from_lac(good_l2, ip_kw={"frag": 100})])
     d("ttl_exceeded", [from_lac(v2(tid, sid, ppp(PROTO_IPV4, inner4(sub(s), SERVER, ttl=1)))),
                        from_lac(v2(tid, sid, ppp(PROTO_IPV6, inner6("2001:db8:100::10", SERVER6, hlim=1))))])
