@@ -559,9 +559,7 @@ bool runtime::install_static(std::string &err) {
 			      "): " + ring::to_string(r.st) + ": " + r.detail;
 			return false;
 		}
-		// Its local UDP port takes L2TP too (before the workers start: a plain store).
-		if (t.encap == cfg::l2tp_encap::udp && t.udp_sport != conf_.dataplane.l2tp_udp_port)
-			tables_->mutable_view().set_extra_l2tp_udp_port(t.udp_sport);
+		// Its local UDP port takes L2TP too: add_tunnel() registers it.
 	}
 	for (const auto &s : conf_.static_sessions) {
 		const cfg::static_tunnel *t = nullptr;

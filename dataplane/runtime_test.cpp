@@ -559,6 +559,67 @@ TEST_F(runtime_test, burst_of_commands_answered_in_order) {
 // reports a quiescent state (a worker stuck inside a burst): installing into a free slot
 // must not wait for it; removing must (the reader may still hold the record), and the slot
 // is reusable only after the reader has reported.
+// Tunnels on their own local UDP port, static or through the ring, register that port with
+// the paths for as long as one tunnel uses it (is_l2tp_udp_port(): the general path then
+// takes L2TP there, V3OnAStaticTunnelsOwnUdpPort in dp_path shows the decapsulation).
+TEST_F(runtime_test, tables_register_tunnel_udp_ports) {
+	cfg::config c;
+	c.dataplane.session_capacity = 1024;
+	c.dataplane.tunnel_capacity = 16;
+	c.dataplane.route_capacity = 64;
+	const size_t sz = rte_rcu_qsbr_get_memsize(1);
+	auto *rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("test_rcu_ports", sz, RTE_CACHE_LINE_SIZE));
+	ASSERT_NE(rcu, nullptr);
+	struct free_rcu {
+		rte_rcu_qsbr *p;
+		~free_rcu() { rte_free(p); }
+	} guard{rcu};
+	ASSERT_EQ(rte_rcu_qsbr_init(rcu, 1), 0); // no reader online: grace periods end at once
+	auto tb = std::make_unique<dp::tables>();
+	std::string err;
+	ASSERT_TRUE(tb->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) << err;
+	tb->mutable_view().ports[0].role = dp::port_role::access;
+	const auto tunnel = [](uint32_t id, uint16_t port, ring::encap enc = ring::encap::udp) {
+		ring::tunnel_params t{};
+		t.version = 3;
+		t.enc = enc;
+		t.local_tunnel_id = id;
+		t.peer_tunnel_id = id;
+		t.local_udp_port = enc == ring::encap::udp ? port : 0;
+		t.peer_udp_port = t.local_udp_port;
+		t.local.family = t.peer.family = 4;
+		std::memcpy(t.local.bytes, acc_ip, 4);
+		std::memcpy(t.peer.bytes, peer_ip, 4);
+		return t;
+	};
+	const dp::tables_view &v = tb->view();
+	EXPECT_TRUE(v.is_l2tp_udp_port(1701));
+	EXPECT_FALSE(v.is_l2tp_udp_port(5000));
+	ASSERT_EQ(tb->add_tunnel(tunnel(1, 5000)).st, ring::status::ok);
+	ASSERT_EQ(tb->add_tunnel(tunnel(2, 5000)).st, ring::status::ok);
+	ASSERT_EQ(tb->add_tunnel(tunnel(3, 1701)).st, ring::status::ok);
+	ASSERT_EQ(tb->add_tunnel(tunnel(4, 0, ring::encap::ip)).st, ring::status::ok);
+	ASSERT_EQ(tb->add_tunnel(tunnel(5, 5000), true).st, ring::status::ok); // static
+	EXPECT_TRUE(v.is_l2tp_udp_port(5000));
+	EXPECT_FALSE(v.is_l2tp_udp_port(5001));
+	EXPECT_FALSE(v.is_l2tp_udp_port(0));
+	// The port stays while any tunnel uses it.
+	ASSERT_EQ(tb->remove_tunnel(tunnel(1, 5000)).st, ring::status::ok);
+	EXPECT_TRUE(v.is_l2tp_udp_port(5000));
+	ASSERT_EQ(tb->modify_tunnel(tunnel(2, 5001)).st, ring::status::ok);
+	EXPECT_TRUE(v.is_l2tp_udp_port(5000)); // still the static tunnel's
+	EXPECT_TRUE(v.is_l2tp_udp_port(5001));
+	ASSERT_EQ(tb->modify_tunnel(tunnel(2, 5001)).st, ring::status::ok); // same port again
+	EXPECT_TRUE(v.is_l2tp_udp_port(5001));
+	EXPECT_EQ(tb->flush_managed(), 0u); // the managed tunnels go, the static one stays
+	EXPECT_FALSE(v.is_l2tp_udp_port(5001));
+	EXPECT_TRUE(v.is_l2tp_udp_port(5000));
+	EXPECT_TRUE(v.is_l2tp_udp_port(1701));
+	// A failed add registers nothing.
+	EXPECT_EQ(tb->add_tunnel(tunnel(5, 6000)).st, ring::status::exists);
+	EXPECT_FALSE(v.is_l2tp_udp_port(6000));
+}
+
 TEST_F(runtime_test, tables_install_into_free_slot_does_not_wait_removal_does) {
 	cfg::config c;
 	c.dataplane.session_capacity = 1024;

@@ -272,10 +272,23 @@ op_result tables::add_tunnel(const ring::tunnel_params &p, bool is_static) {
 	tunnels_mem_[idx] = t;
 	tunnels_[idx] = tunnel_shadow{p, 0, is_static};
 	tunnel_count_++;
+	ref_udp_port(p, +1);
 	tunnel_by_id_[key] = idx;
 	if (p.version == 2)
 		v2_tunnel_slot_[p.local_tunnel_id] = idx;
 	return {ring::status::ok, idx, {}};
+}
+
+void tables::ref_udp_port(const ring::tunnel_params &p, int delta) {
+	if (p.enc != ring::encap::udp || p.local_udp_port == 0 || p.local_udp_port == view_.l2tp_udp_port)
+		return;
+	uint32_t &n = udp_port_refs_[p.local_udp_port];
+	if (delta > 0 && n++ == 0)
+		view_.set_extra_l2tp_udp_port(p.local_udp_port, true);
+	else if (delta < 0 && n > 0 && --n == 0) {
+		view_.set_extra_l2tp_udp_port(p.local_udp_port, false);
+		udp_port_refs_.erase(p.local_udp_port);
+	}
 }
 
 op_result tables::modify_tunnel(const ring::tunnel_params &p) {
@@ -297,9 +310,9 @@ op_result tables::modify_tunnel(const ring::tunnel_params &p) {
 	std::memcpy(t.local_addr, p.local.bytes, 16);
 	std::atomic_ref<uint32_t>(t.generation).store(++generation_, std::memory_order_release);
 	auto &sh = *tunnels_[it->second];
-	const uint32_t sessions = sh.sessions;
-	const bool st = sh.is_static;
-	sh = tunnel_shadow{p, sessions, st};
+	ref_udp_port(p, +1); // before the old one goes: a port kept by both never flips
+	ref_udp_port(sh.params, -1);
+	sh.params = p; // sessions, is_static and retired counters stay
 	return {ring::status::ok, it->second, {}};
 }
 
@@ -314,6 +327,7 @@ op_result tables::remove_tunnel(const ring::tunnel_params &p) {
 		return op_result::fail(ring::status::in_use, std::to_string(tunnels_[idx]->sessions) + " sessions still installed");
 	std::atomic_ref<session_state>(tunnels_mem_[idx].state).store(session_state::free, std::memory_order_release);
 	synchronize();
+	ref_udp_port(tunnels_[idx]->params, -1);
 	tunnels_mem_[idx] = tunnel{};
 	tunnels_[idx].reset();
 	tunnel_count_--;

@@ -224,6 +224,9 @@ private:
 	void set_state(uint32_t index, session_state st) noexcept;
 	session_stats release_session(uint32_t index);
 	void synchronize() noexcept;
+	// Counts one tunnel more (+1) or less (-1) on p's local UDP port, when that is not
+	// l2tp_udp_port, and sets its bit in the view's extra ports from the first to the last.
+	void ref_udp_port(const ring::tunnel_params &p, int delta);
 	void reset_counters(uint32_t index) noexcept;
 	uint32_t pw_slot(uint32_t index, const ring::session_params &p) const noexcept;
 	// Tunnel index of (version, local ID), UINT32_MAX if none: a direct array for L2TPv2's
@@ -248,6 +251,7 @@ private:
 	uint32_t tunnel_count_ = 0;
 	std::unordered_map<uint64_t, uint32_t> tunnel_by_id_;         // (version << 32 | local id) -> index
 	std::vector<uint32_t> v2_tunnel_slot_;                        // L2TPv2 local tunnel ID -> index
+	std::unordered_map<uint16_t, uint32_t> udp_port_refs_;        // tunnels per extra local UDP port
 	std::vector<uint32_t> free_tunnel_slots_;
 	std::vector<session_stats *> stats_;
 	next_hop_resolver resolver_;

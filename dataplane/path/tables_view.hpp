@@ -85,19 +85,27 @@ struct tables_view {
 	uint8_t local_v6_count = 0;
 
 	uint16_t l2tp_udp_port = 1701;
-	// Further UDP ports L2TP is taken on: the local ports (udp_sport) of static L2TPv3 tunnels
-	// that differ from l2tp_udp_port, as `ip l2tp` allows any port per tunnel. One bit per
-	// port (set_extra_l2tp_udp_port); set at start-up only. The fast path matches only
-	// l2tp_udp_port, so these packets take the general path (decap.cpp).
+	// Further UDP ports L2TP is taken on: the local ports of tunnels (static ones from the
+	// config, or installed through the command ring) that differ from l2tp_udp_port, as
+	// `ip l2tp` allows any port per tunnel. One bit per port, flipped by the table writer
+	// (tables::add_tunnel() and friends keep a count per port) while workers read: relaxed
+	// atomics, a packet racing the flip is taken or counted not_l2tp. The fast path matches
+	// only l2tp_udp_port, so these packets take the general path (decap.cpp).
 	uint64_t extra_l2tp_udp_ports[65536 / 64] = {};
-	bool any_extra_l2tp_udp_port = false;
+	bool any_extra_l2tp_udp_port = false; // set with the first port, never cleared
 	bool is_l2tp_udp_port(uint16_t port) const noexcept {
-		return port == l2tp_udp_port ||
-		       (any_extra_l2tp_udp_port && (extra_l2tp_udp_ports[port >> 6] >> (port & 63) & 1) != 0);
+		return port == l2tp_udp_port || (__atomic_load_n(&any_extra_l2tp_udp_port, __ATOMIC_RELAXED) &&
+		                                 (__atomic_load_n(&extra_l2tp_udp_ports[port >> 6], __ATOMIC_RELAXED) >>
+		                                      (port & 63) & 1) != 0);
 	}
-	void set_extra_l2tp_udp_port(uint16_t port) noexcept {
-		extra_l2tp_udp_ports[port >> 6] |= uint64_t{1} << (port & 63);
-		any_extra_l2tp_udp_port = true;
+	void set_extra_l2tp_udp_port(uint16_t port, bool on = true) noexcept {
+		const uint64_t bit = uint64_t{1} << (port & 63);
+		if (on) {
+			__atomic_fetch_or(&extra_l2tp_udp_ports[port >> 6], bit, __ATOMIC_RELAXED);
+			__atomic_store_n(&any_extra_l2tp_udp_port, true, __ATOMIC_RELAXED);
+		} else {
+			__atomic_fetch_and(&extra_l2tp_udp_ports[port >> 6], ~bit, __ATOMIC_RELAXED);
+		}
 	}
 	// false: every packet goes through the general parsers, none through the fast path
 	// (fast_path.hpp). For differential tests, and for bisecting a problem in the field.
