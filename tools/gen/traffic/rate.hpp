@@ -56,7 +56,9 @@ enum class size_mode : uint8_t { fixed, list, imix };
 
 struct size_spec {
 	size_mode mode = size_mode::fixed;
-	std::vector<size_weight> entries{{64, 1}}; // fixed: one entry; list: weights 1
+	// fixed: one entry; list: weights 1. (Not {{64, 1}}: GCC 12 -O2 -march=x86-64-v3 warns
+	// maybe-uninitialized on copies of that initializer list.)
+	std::vector<size_weight> entries = std::vector<size_weight>(1, size_weight{64, 1});
 	bool operator==(const size_spec &) const = default;
 };
 
