@@ -341,6 +341,12 @@ TEST_F(runtime_test, session_lifecycle_with_arp_and_traffic) {
 	EXPECT_EQ(ts.rx_packets, 1u) << "a removed session's counters stay in its tunnel's";
 	EXPECT_EQ(ts.tx_packets, 2u);
 	EXPECT_EQ(ts.tx_bytes, fe.counters.tx_bytes);
+	ring::command mt = tunnel_cmd(ring::command_type::modify_tunnel);
+	mt.tunnel.peer_udp_port = 1703;
+	ASSERT_EQ(run(mt), ring::status::ok);
+	ts = tunnel_counters();
+	EXPECT_EQ(ts.rx_packets, 1u) << "modifying the tunnel keeps its removed sessions' counters";
+	EXPECT_EQ(ts.tx_packets, 2u);
 	const uint64_t before = counters()[dp::drop_reason::no_route];
 	push(p_.core_rx, downstream_packet());
 	EXPECT_TRUE(eventually([&] { return counters()[dp::drop_reason::no_route] == before + 1; }));
