@@ -561,30 +561,41 @@ TEST_F(runtime_test, burst_of_commands_answered_in_order) {
 	EXPECT_STREQ(e.done.detail, "session exists");
 }
 
-// A second set of tables with its own RCU variable and one reader that is online and never
-// reports a quiescent state (a worker stuck inside a burst): installing into a free slot
-// must not wait for it; removing must (the reader may still hold the record), and the slot
-// is reusable only after the reader has reported.
+// A second set of tables for tests that call the writer directly: its own RCU variable with
+// one reader slot (no reader online until a test registers one), port 0 an access port.
+struct own_tables {
+	rte_rcu_qsbr *rcu = nullptr;
+	std::unique_ptr<dp::tables> tb;
+	explicit own_tables(const char *name) {
+		cfg::config c;
+		c.dataplane.session_capacity = 1024;
+		c.dataplane.tunnel_capacity = 16;
+		c.dataplane.route_capacity = 64;
+		rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc(name, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE));
+		if (!rcu || rte_rcu_qsbr_init(rcu, 1) != 0)
+			return;
+		auto t = std::make_unique<dp::tables>();
+		std::string err;
+		if (!t->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) {
+			ADD_FAILURE() << err;
+			return;
+		}
+		t->mutable_view().ports[0].role = dp::port_role::access;
+		tb = std::move(t);
+	}
+	~own_tables() {
+		tb.reset(); // before its RCU variable
+		rte_free(rcu);
+	}
+};
+
 // Tunnels on their own local UDP port, static or through the ring, register that port with
 // the paths for as long as one tunnel uses it (is_l2tp_udp_port(): the general path then
 // takes L2TP there, V3OnAStaticTunnelsOwnUdpPort in dp_path shows the decapsulation).
 TEST_F(runtime_test, tables_register_tunnel_udp_ports) {
-	cfg::config c;
-	c.dataplane.session_capacity = 1024;
-	c.dataplane.tunnel_capacity = 16;
-	c.dataplane.route_capacity = 64;
-	const size_t sz = rte_rcu_qsbr_get_memsize(1);
-	auto *rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("test_rcu_ports", sz, RTE_CACHE_LINE_SIZE));
-	ASSERT_NE(rcu, nullptr);
-	struct free_rcu {
-		rte_rcu_qsbr *p;
-		~free_rcu() { rte_free(p); }
-	} guard{rcu};
-	ASSERT_EQ(rte_rcu_qsbr_init(rcu, 1), 0); // no reader online: grace periods end at once
-	auto tb = std::make_unique<dp::tables>();
-	std::string err;
-	ASSERT_TRUE(tb->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) << err;
-	tb->mutable_view().ports[0].role = dp::port_role::access;
+	own_tables o("test_rcu_ports"); // no reader online: grace periods end at once
+	ASSERT_TRUE(o.tb);
+	dp::tables *tb = o.tb.get();
 	const auto tunnel = [](uint32_t id, uint16_t port, ring::encap enc = ring::encap::udp) {
 		ring::tunnel_params t{};
 		t.version = 3;
@@ -626,26 +637,18 @@ TEST_F(runtime_test, tables_register_tunnel_udp_ports) {
 	EXPECT_FALSE(v.is_l2tp_udp_port(6000));
 }
 
+// A second set of tables with its own RCU variable and one reader that is online and never
+// reports a quiescent state (a worker stuck inside a burst): installing into a free slot
+// must not wait for it; removing must (the reader may still hold the record), and the slot
+// is reusable only after the reader has reported.
 TEST_F(runtime_test, tables_install_into_free_slot_does_not_wait_removal_does) {
-	cfg::config c;
-	c.dataplane.session_capacity = 1024;
-	c.dataplane.tunnel_capacity = 16;
-	c.dataplane.route_capacity = 64;
-	const size_t sz = rte_rcu_qsbr_get_memsize(1);
-	auto *rcu = static_cast<rte_rcu_qsbr *>(rte_zmalloc("test_rcu_blocked", sz, RTE_CACHE_LINE_SIZE));
-	ASSERT_NE(rcu, nullptr);
-	struct free_rcu {
-		rte_rcu_qsbr *p;
-		~free_rcu() { rte_free(p); }
-	} guard{rcu};
-	ASSERT_EQ(rte_rcu_qsbr_init(rcu, 1), 0);
+	own_tables o("test_rcu_blocked");
+	ASSERT_TRUE(o.tb);
+	dp::tables *tb = o.tb.get();
+	rte_rcu_qsbr *rcu = o.rcu;
 	ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
 	rte_rcu_qsbr_thread_online(rcu, 0); // the blocked reader: never quiescent until told
 
-	auto tb = std::make_unique<dp::tables>();
-	std::string err;
-	ASSERT_TRUE(tb->init(c, rcu, RTE_QSBR_THRID_INVALID, err)) << err;
-	tb->mutable_view().ports[0].role = dp::port_role::access;
 	dp::next_hop_resolver res;
 	res.resolve = [](uint16_t, uint8_t, const uint8_t *, uint8_t mac[6]) {
 		std::memcpy(mac, peer_mac, 6);
@@ -732,7 +735,6 @@ TEST_F(runtime_test, tables_install_into_free_slot_does_not_wait_removal_does) {
 
 	rte_rcu_qsbr_thread_offline(rcu, 0);
 	rte_rcu_qsbr_thread_unregister(rcu, 0);
-	tb.reset();
 }
 
 } // namespace

@@ -69,6 +69,9 @@ bytes inner_v4(uint32_t src, uint32_t dst, uint8_t ttl = 64) {
 	return ipv4(src, dst, 17, udp(5000, 53, {'h', 'e', 'l', 'l', 'o', '!'}), ttl);
 }
 // L2TPv2 data over UDP over IPv4 from the LAC to the LNS, as received on the access port.
+// The LNS's and the LAC's IPv6 addresses (2001:db8::1, ::2), for the sessions over IPv6.
+constexpr uint8_t lns_ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+constexpr uint8_t lac_ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 bytes from_lac(const bytes &l2tp, uint32_t src = lac_ip) {
 	return cat({eth(lns_mac, lac_mac, 0x0800), ipv4(src, lns_ip, 17, udp(1701, 1701, l2tp))});
 }
@@ -769,8 +772,7 @@ TEST_F(PathTest, UdpChecksumVerifiedOnReceive) {
 	auto p6 = v2();
 	p6.encap = encap_kind::v2_udp6;
 	p6.local_session_id = 5;
-	const uint8_t l6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	const uint8_t r6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t *l6 = lns_ip6, *r6 = lac_ip6;
 	std::memcpy(p6.local_addr, l6, 16);
 	std::memcpy(p6.peer_addr, r6, 16);
 	ASSERT_NE(t.add_session(p6), no_session);
@@ -843,8 +845,7 @@ session_params v3(encap_kind k, uint32_t sid, pw_type pw) {
 
 TEST_F(PathTest, V3Ip6BothWays) {
 	auto p = v3(encap_kind::v3_ip6, 0x00400004, pw_type::ppp);
-	const uint8_t l6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t *l6 = lns_ip6, *p6 = lac_ip6;
 	std::memcpy(p.local_addr, l6, 16);
 	std::memcpy(p.peer_addr, p6, 16);
 	p.tx_cookie_len = p.rx_cookie_len = 4;
@@ -944,8 +945,7 @@ TEST_F(PathTest, V2OverIpv6EncapChecksum) {
 	auto p = v2();
 	p.encap = encap_kind::v2_udp6;
 	p.local_session_id = 5;
-	const uint8_t l6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t *l6 = lns_ip6, *p6 = lac_ip6;
 	std::memcpy(p.local_addr, l6, 16);
 	std::memcpy(p.peer_addr, p6, 16);
 	const uint32_t i6 = t.add_session(p);
@@ -1334,8 +1334,7 @@ TEST_F(PathTest, FastPathMatchesGeneralPathInCoreBursts) {
 	pt.egress_port = small_port;
 	add(pt, sub_ip + 28);
 	auto p6 = v3(encap_kind::v3_udp6, 0x00500020, pw_type::ppp);
-	const uint8_t l6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	const uint8_t r6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t *l6 = lns_ip6, *r6 = lac_ip6;
 	std::memcpy(p6.local_addr, l6, 16);
 	std::memcpy(p6.peer_addr, r6, 16);
 	add(p6, sub_ip + 29);
