@@ -109,6 +109,16 @@ protected:
 		return p;
 	}
 
+	// The v2() session over UDP/IPv6 (lns_ip6 <-> lac_ip6) as local session sid.
+	static session_params v2_udp6(uint16_t sid) {
+		session_params p = v2();
+		p.encap = encap_kind::v2_udp6;
+		p.local_session_id = sid;
+		std::memcpy(p.local_addr, lns_ip6, 16);
+		std::memcpy(p.peer_addr, lac_ip6, 16);
+		return p;
+	}
+
 	// Runs frames through one port.
 	void go(uint16_t port, std::initializer_list<bytes> frames, uint16_t seg_size = 0) {
 		free_all(r);
@@ -769,13 +779,8 @@ TEST_F(PathTest, UdpChecksumVerifiedOnReceive) {
 	bytes ctl_bad = ctl;
 	ctl_bad[41] ^= 0x10;
 
-	auto p6 = v2();
-	p6.encap = encap_kind::v2_udp6;
-	p6.local_session_id = 5;
+	ASSERT_NE(t.add_session(v2_udp6(5)), no_session);
 	const uint8_t *l6 = lns_ip6, *r6 = lac_ip6;
-	std::memcpy(p6.local_addr, l6, 16);
-	std::memcpy(p6.peer_addr, r6, 16);
-	ASSERT_NE(t.add_session(p6), no_session);
 	const bytes u6 = udp(1701, 1701, cat({v2_hdr(1, 5), ppp(0x21), inner_v4(sub_ip, server_ip)}));
 	const bytes v6_zero = cat({eth(lns_mac, lac_mac, 0x86dd), be32(0x60000000), be16(static_cast<uint16_t>(u6.size())),
 	                           {17, 64}, bytes(r6, r6 + 16), bytes(l6, l6 + 16), u6});
@@ -942,13 +947,7 @@ TEST_F(PathTest, V3EthVlanAttachment) {
 }
 
 TEST_F(PathTest, V2OverIpv6EncapChecksum) {
-	auto p = v2();
-	p.encap = encap_kind::v2_udp6;
-	p.local_session_id = 5;
-	const uint8_t *l6 = lns_ip6, *p6 = lac_ip6;
-	std::memcpy(p.local_addr, l6, 16);
-	std::memcpy(p.peer_addr, p6, 16);
-	const uint32_t i6 = t.add_session(p);
+	const uint32_t i6 = t.add_session(v2_udp6(5));
 	ASSERT_TRUE(t.add_route_v4(sub_ip + 1, 32, i6));
 	go(core_port, {cat({eth(core_mac, router_mac, 0x0800), inner_v4(server_ip, sub_ip + 1)})});
 	ASSERT_EQ(r.tx.size(), 1u);
